@@ -1,0 +1,249 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../common/clock";
+import { VirtualClock } from "../common/clock";
+import { AwsServiceError, jsonError, queryError, restJsonError, s3Error } from "./errors";
+import { ACCOUNT_ID } from "./types";
+import type { EmulatorContext, EmulatorRequest, EmulatorResponse, ServiceEmulator, ServiceRegistry } from "./types";
+
+/** Builds one service emulator once the shared context exists. */
+export type ServiceFactory = (ctx: EmulatorContext) => ServiceEmulator;
+
+export interface EdgeOptions {
+  /** TCP port; `0` (the default) picks a free one. */
+  port?: number;
+  /** Bind address. Only loopback is allowed unless `allowNonLoopback` is set. */
+  host?: string;
+  allowNonLoopback?: boolean;
+  clock?: Clock;
+  services: ServiceFactory[];
+  log?: (message: string) => void;
+}
+
+/** A listening edge endpoint. */
+export interface StartedEdge {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly clock: Clock;
+  readonly context: EmulatorContext;
+  service<T extends ServiceEmulator>(name: string): T;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const TARGET_PREFIXES: Record<string, string> = {
+  AWSStepFunctions: "states",
+  AmazonAthena: "athena",
+  AmazonSQS: "sqs",
+};
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Which service a request is for: SigV4 credential scope first, then `X-Amz-Target`, then the form `Action`. */
+export function routeService(headers: Record<string, string>, query: URLSearchParams, body: Buffer): string {
+  const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
+    headers["authorization"] ?? query.get("X-Amz-Credential") ?? "",
+  );
+  if (scope?.[2]) return scope[2] === "sfn" ? "states" : scope[2];
+  const target = headers["x-amz-target"];
+  if (target) {
+    const prefix = target.split(".")[0] ?? "";
+    const svc = TARGET_PREFIXES[prefix];
+    if (svc) return svc;
+  }
+  if ((headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+    const form = new URLSearchParams(body.toString("utf8"));
+    if (form.has("Action")) return form.has("QueueUrl") || /Queue/.test(form.get("Action") ?? "") ? "sqs" : "sns";
+  }
+  return "s3";
+}
+
+function regionOf(headers: Record<string, string>, query: URLSearchParams): string {
+  const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(
+    headers["authorization"] ?? query.get("X-Amz-Credential") ?? "",
+  );
+  return scope?.[1] ?? "us-east-1";
+}
+
+function errorFor(service: string, err: AwsServiceError, requestId: string, method: string): EmulatorResponse {
+  switch (service) {
+    case "s3":
+      return s3Error(err, requestId, method);
+    case "sns":
+      return queryError(err, requestId);
+    case "lambda":
+      return restJsonError(err, requestId);
+    default:
+      return jsonError(err, requestId);
+  }
+}
+
+function json(status: number, value: unknown): EmulatorResponse {
+  return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
+}
+
+/**
+ * Starts the edge: one HTTP server on loopback that routes each request to a service emulator the way LocalStack
+ * does (by the SigV4 scope), plus the control plane under `/_testbed/`.
+ */
+export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
+  const host = options.host ?? "127.0.0.1";
+  if (!LOOPBACK.test(host) && !options.allowNonLoopback) {
+    throw new Error(`refusing to bind the emulator to ${host}: only loopback addresses are allowed (allowNonLoopback)`);
+  }
+  const clock = options.clock ?? new VirtualClock();
+  const log = options.log ?? (() => {});
+  const byName = new Map<string, ServiceEmulator>();
+  const registry: ServiceRegistry = { get: <T extends ServiceEmulator>(n: string) => byName.get(n) as T | undefined };
+  let endpoint = "";
+  const context: EmulatorContext = { clock, endpoint: () => endpoint, services: registry, log };
+  for (const factory of options.services) {
+    const svc = factory(context);
+    byName.set(svc.name, svc);
+  }
+
+  async function control(req: EmulatorRequest): Promise<EmulatorResponse> {
+    const sub = req.path.slice("/_testbed/".length).replace(/\/$/, "");
+    if (sub === "health") {
+      return json(200, {
+        status: "running",
+        services: Object.fromEntries([...byName.keys()].map((n) => [n, "available"])),
+      });
+    }
+    if (sub === "reset" && req.method === "POST") {
+      for (const svc of byName.values()) await svc.reset();
+      return json(200, { reset: true });
+    }
+    if (sub === "clock") {
+      if (req.method === "POST") {
+        const body = req.body.length ? (JSON.parse(req.body.toString("utf8")) as { advanceMs?: unknown }) : {};
+        if (!(clock instanceof VirtualClock))
+          return json(400, { error: "the clock is real time; it cannot be advanced" });
+        if (typeof body.advanceMs !== "number" || body.advanceMs < 0) {
+          return json(400, { error: 'POST /_testbed/clock expects {"advanceMs": <non-negative number>}' });
+        }
+        clock.advance(body.advanceMs);
+      }
+      return json(200, {
+        now: new Date(clock.now()).toISOString(),
+        epochMs: clock.now(),
+        virtual: clock instanceof VirtualClock,
+      });
+    }
+    const [name, ...rest] = sub.split("/");
+    const svc = name ? byName.get(name) : undefined;
+    if (svc?.control) return svc.control(rest.join("/"), req);
+    return json(404, { error: `no control endpoint /_testbed/${sub}`, see: "README.md#control-plane" });
+  }
+
+  async function dispatch(req: EmulatorRequest): Promise<EmulatorResponse> {
+    if (req.path.startsWith("/_testbed/")) {
+      try {
+        return await control(req);
+      } catch (e) {
+        return json(400, { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    const requestId = randomUUID();
+    const svc = byName.get(req.service);
+    try {
+      if (!svc) {
+        throw new AwsServiceError(
+          "NotImplemented",
+          `service '${req.service}' is not emulated by pipeline-testbed (available: ${[...byName.keys()].join(", ")})`,
+          501,
+        );
+      }
+      return await svc.handle(req);
+    } catch (e) {
+      if (e instanceof AwsServiceError) return errorFor(req.service, e, requestId, req.method);
+      log(`internal error in ${req.service}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const err = new AwsServiceError(
+        "InternalFailure",
+        `emulator error: ${e instanceof Error ? e.message : String(e)}`,
+        500,
+      );
+      return errorFor(req.service, err, requestId, req.method);
+    }
+  }
+
+  const server = http.createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (c: Buffer) => chunks.push(c));
+    incoming.on("error", () => outgoing.destroy());
+    incoming.on("end", () => {
+      const url = new URL(incoming.url ?? "/", "http://edge");
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(incoming.headers)) {
+        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+      }
+      const body = Buffer.concat(chunks);
+      const rawPath = (incoming.url ?? "/").split("?")[0] ?? "/";
+      let path: string;
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        path = rawPath;
+      }
+      const req: EmulatorRequest = {
+        method: incoming.method ?? "GET",
+        rawPath,
+        path,
+        query: url.searchParams,
+        headers,
+        body,
+        service: routeService(headers, url.searchParams, body),
+        region: regionOf(headers, url.searchParams),
+        accountId: ACCOUNT_ID,
+        host: headers["host"] ?? "",
+      };
+      dispatch(req)
+        .then((res) => {
+          const payload = res.body === undefined ? "" : res.body;
+          outgoing.writeHead(res.status, {
+            ...res.headers,
+            "content-length": String(Buffer.byteLength(payload)),
+          });
+          outgoing.end(req.method === "HEAD" ? undefined : payload);
+        })
+        .catch((e: unknown) => {
+          log(`failed to answer ${req.method} ${req.path}: ${String(e)}`);
+          if (!outgoing.headersSent) outgoing.writeHead(500);
+          outgoing.end();
+        });
+    });
+  });
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      for (const svc of byName.values()) await svc.close?.();
+    })());
+
+  return {
+    endpoint,
+    port,
+    clock,
+    context,
+    service<T extends ServiceEmulator>(name: string): T {
+      const svc = byName.get(name);
+      if (!svc) throw new Error(`service '${name}' is not part of this edge`);
+      return svc as T;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
