@@ -1,8 +1,9 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "coverage/**", "reports/**"] },
+  { ignores: ["node_modules/**", "dist/**", "coverage/**", "reports/**", ".testbed/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,4 +12,5 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  { files: ["**/*.js", "**/*.cjs", "**/*.mjs"], languageOptions: { globals: { ...globals.node } } },
 );

@@ -44,20 +44,20 @@ describe("startEdge", () => {
     const ok = await fetch(`${edge.endpoint}/a%20b`, { headers: { authorization: auth("sns") } });
     expect(await ok.json()).toEqual({ service: "sns", region: "eu-west-1", path: "/a b" });
 
-    const health = await (await fetch(`${edge.endpoint}/_testbed/health`)).json();
+    const health = (await (await fetch(`${edge.endpoint}/_testbed/health`)).json()) as any;
     expect(health.services).toEqual({ sns: "available", athena: "available" });
 
     const missing = await fetch(`${edge.endpoint}/missing`, { headers: { authorization: auth("athena") } });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ __type: "ResourceNotFoundException", message: "no such thing" });
+    expect((await missing.json()) as any).toEqual({ __type: "ResourceNotFoundException", message: "no such thing" });
 
     const boom = await fetch(`${edge.endpoint}/boom`, { headers: { authorization: auth("athena") } });
     expect(boom.status).toBe(500);
-    expect((await boom.json()).__type).toBe("InternalFailure");
+    expect(((await boom.json()) as any).__type).toBe("InternalFailure");
 
     const unknown = await fetch(`${edge.endpoint}/`, { headers: { authorization: auth("dynamodb") } });
     expect(unknown.status).toBe(501);
-    expect((await unknown.json()).message).toMatch(/service 'dynamodb' is not emulated/);
+    expect(((await unknown.json()) as any).message).toMatch(/service 'dynamodb' is not emulated/);
   });
 
   it("advances the virtual clock through the control plane", async () => {
@@ -67,7 +67,7 @@ describe("startEdge", () => {
       method: "POST",
       body: JSON.stringify({ advanceMs: 10_000 }),
     });
-    expect((await res.json()).epochMs).toBe(before + 10_000);
+    expect(((await res.json()) as any).epochMs).toBe(before + 10_000);
   });
 
   it("refuses non-loopback bind addresses", async () => {
