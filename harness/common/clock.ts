@@ -5,8 +5,11 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch, as the clock sees it. */
   now(): number;
-  /** Resolves once `ms` milliseconds have passed on this clock. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves once `ms` milliseconds have passed on this clock. An aborted `signal` cancels the timer (so a virtual
+   * clock never jumps to it) and rejects with the signal's reason.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /**
    * Marks `work` as in flight: a virtual clock does not advance while any held work is pending (e.g. an HTTP call to
    * an emulated service), so that time only moves when everything is waiting on the clock itself.
@@ -19,8 +22,19 @@ export class RealClock implements Clock {
   now(): number {
     return Date.now();
   }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
   hold<T>(work: Promise<T>): Promise<T> {
     return work;
@@ -54,10 +68,25 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
       const at = this.current + Math.max(0, ms);
-      this.timers.push({ at, seq: this.seq++, resolve });
+      const onAbort = () => {
+        const i = this.timers.indexOf(timer);
+        if (i >= 0) this.timers.splice(i, 1);
+        reject(signal!.reason);
+      };
+      const timer: Timer = {
+        at,
+        seq: this.seq++,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      this.timers.push(timer);
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.schedule();
     });
   }

@@ -1,0 +1,78 @@
+import { parseArgs } from "node:util";
+import { conformanceCommand } from "./conformance-command";
+import { execCommand } from "./exec-command";
+import { EXIT, UsageError, type CliIO } from "./io";
+
+export const HELP = `pipeline-testbed — test the Step Functions pipeline offline
+
+Usage:
+  npm run scenario -- exec <definition.json> [--input <json|@file>] [--name <state machine name>]
+                          [--mock-config <file> --test-case <name>] [--seed <n>] [--json]
+      Run any state machine definition on the embedded engine (virtual time) and print the result.
+      Tasks that are not mocked and have no integration fail with a States.Runtime error naming the state.
+  npm run scenario -- conformance [<corpus dir>] [--json] [--verbose]
+      Run a conformance corpus (default ../shared/conformance/visible); closing line "N passed, M failed".
+  npm run scenario -- --help
+
+Exit codes: 0 ok, 1 a scenario/expectation failed, 2 bad input or usage.
+`;
+
+/** The CLI as a testable function: parses `argv` (without node and script), runs the command, returns the exit code. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      io.stdout(HELP);
+      return EXIT.ok;
+    }
+    switch (command) {
+      case "exec": {
+        const { values, positionals } = parse(rest, {
+          input: { type: "string" },
+          name: { type: "string" },
+          "mock-config": { type: "string" },
+          "test-case": { type: "string" },
+          seed: { type: "string" },
+          json: { type: "boolean" },
+        });
+        if (positionals.length !== 1) throw new UsageError("exec takes exactly one definition file");
+        return await execCommand(
+          {
+            definition: positionals[0]!,
+            ...(values.input !== undefined ? { input: values.input as string } : {}),
+            ...(values.name !== undefined ? { name: values.name as string } : {}),
+            ...(values["mock-config"] !== undefined ? { mockConfig: values["mock-config"] as string } : {}),
+            ...(values["test-case"] !== undefined ? { testCase: values["test-case"] as string } : {}),
+            ...(values.seed !== undefined ? { seed: values.seed as string } : {}),
+            json: Boolean(values.json),
+          },
+          io,
+        );
+      }
+      case "conformance": {
+        const { values, positionals } = parse(rest, { json: { type: "boolean" }, verbose: { type: "boolean" } });
+        if (positionals.length > 1) throw new UsageError("conformance takes at most one directory");
+        return await conformanceCommand(
+          { ...(positionals[0] !== undefined ? { dir: positionals[0] } : {}), json: Boolean(values.json), verbose: Boolean(values.verbose) },
+          io,
+        );
+      }
+      default:
+        throw new UsageError(`unknown command '${command}' (see --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`error: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+function parse(args: string[], options: Parameters<typeof parseArgs>[0]["options"]) {
+  try {
+    return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

@@ -1,0 +1,1029 @@
+import type { Clock } from "../common/clock";
+import { NO_CHOICE_MATCHED_CAUSE, selectChoice } from "./choice";
+import { StatesError, UNCATCHABLE, queryEvaluationError, runtimeError } from "./errors";
+import { HistoryRecorder, stateEventType } from "./history";
+import { parseResource, type IntegrationCall, type IntegrationResolver, type ParsedResource } from "./integrations";
+import { evaluateJsonataTemplate, isJsonataExpression, type JsonataScope } from "./jsonata-eval";
+import type { MockCursor } from "./mock-config";
+import {
+  applyFilterPath,
+  applyResultPath,
+  evaluateDynamic,
+  evaluateTemplate,
+  requirePath,
+  resolvePath,
+  type PathScope,
+} from "./payload";
+import type { SeededRandom } from "./random";
+import type { Catcher, QueryLanguage, Retrier, StateDefinition } from "./types";
+
+/** A (sub-)state machine: the top level, a Parallel branch or a Map ItemProcessor. */
+export interface Machine {
+  StartAt: string;
+  States: Record<string, StateDefinition>;
+  QueryLanguage?: QueryLanguage;
+  ProcessorConfig?: { Mode?: string; ExecutionType?: string };
+}
+
+/** Everything an execution shares across its branches. */
+export interface ExecutionRuntime {
+  clock: Clock;
+  random: SeededRandom;
+  history: HistoryRecorder;
+  integrations: IntegrationResolver;
+  mocks?: MockCursor;
+  region: string;
+  accountId: string;
+  /** `$$.Execution` and `$$.StateMachine`. */
+  context: { Execution: Record<string, unknown>; StateMachine: Record<string, unknown> };
+  /** Set once the execution is stopped or timed out; branches stop at their next step. */
+  termination: Termination;
+  /** Registers a task token so that SendTaskSuccess/Failure can complete it. */
+  awaitTaskToken(token: string, heartbeatSeconds?: number): Promise<unknown>;
+  /** Map runs of distributed Map states (for ListMapRuns-like inspection). */
+  onMapRun?(info: { mapRunArn: string; stateName: string; itemCount: number }): void;
+}
+
+/** Rejects every pending wait once the execution ends from outside (StopExecution, execution timeout). */
+export class Termination {
+  terminated = false;
+  private readonly controller = new AbortController();
+  /** Aborted on termination: pass it to clock sleeps so pending timers are cancelled. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  private rejecters = new Set<(e: unknown) => void>();
+  /** Races `work` against termination. */
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.terminated) return Promise.reject(TERMINATED);
+    return new Promise<T>((resolve, reject) => {
+      this.rejecters.add(reject);
+      work.then(
+        (v) => {
+          this.rejecters.delete(reject);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.rejecters.delete(reject);
+          reject(e);
+        },
+      );
+    });
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.controller.abort(TERMINATED);
+    for (const r of this.rejecters) r(TERMINATED);
+    this.rejecters.clear();
+  }
+}
+
+/** Thrown through branches once the execution has been terminated from outside. */
+export const TERMINATED: unique symbol = Symbol("execution terminated");
+
+/** Variables visible to a branch: its own, then its parents' (read-only from inside). */
+class VariableScope {
+  readonly own: Record<string, unknown> = Object.create(null);
+  constructor(readonly parent?: VariableScope) {}
+  get(name: string): { found: true; value: unknown } | { found: false } {
+    for (let s: VariableScope | undefined = this; s; s = s.parent) {
+      if (Object.hasOwn(s.own, name)) return { found: true, value: s.own[name] };
+    }
+    return { found: false };
+  }
+  all(): Record<string, unknown> {
+    const chain: VariableScope[] = [];
+    for (let s: VariableScope | undefined = this; s; s = s.parent) chain.unshift(s);
+    return Object.assign({}, ...chain.map((s) => s.own));
+  }
+}
+
+/** Per-branch state: variables, the Map item, the last history event of this thread of control. */
+interface Branch {
+  vars: VariableScope;
+  /** Cancellation flags of every enclosing Map/Parallel group: set when a sibling failed. */
+  groups: Array<{ cancelled: boolean }>;
+  mapItem?: Record<string, unknown>;
+  prev: number;
+  queryLanguage: QueryLanguage;
+}
+
+const TASK_LIKE = new Set(["Task", "Map", "Parallel"]);
+const MAX_VARIABLE_BYTES = 256 * 1024;
+
+function toJson(value: unknown): string {
+  return JSON.stringify(value) ?? "null";
+}
+
+function typeOfJson(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  return typeof v;
+}
+
+function errorMatches(equals: string[], error: string): boolean {
+  for (const e of equals) {
+    if (e === error) return true;
+    if (e === "States.ALL" && !UNCATCHABLE.has(error)) return true;
+    if (e === "States.TaskFailed" && error !== "States.Timeout" && !UNCATCHABLE.has(error)) return true;
+  }
+  return false;
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The ASL interpreter. One instance per execution; `run` evaluates a machine from its StartAt and resolves with the
+ * output, or rejects with the {@link StatesError} that ended it (or {@link TERMINATED}).
+ */
+export class Interpreter {
+  constructor(private readonly rt: ExecutionRuntime) {}
+
+  /** Runs the top-level machine. */
+  run(machine: Machine, input: unknown): Promise<unknown> {
+    const branch: Branch = { vars: new VariableScope(), groups: [], prev: 0, queryLanguage: machine.QueryLanguage ?? "JSONPath" };
+    return this.runMachine(machine, input, branch);
+  }
+
+  private async runMachine(machine: Machine, input: unknown, branch: Branch): Promise<unknown> {
+    let name: string | undefined = machine.StartAt;
+    let data = input;
+    while (name !== undefined) {
+      if (this.rt.termination.terminated || branch.groups.some((g) => g.cancelled)) throw TERMINATED;
+      const state = machine.States[name];
+      if (!state) throw runtimeError(`State '${name}' does not exist in the state machine`);
+      const step = await this.runState(name, state, data, branch, machine);
+      data = step.output;
+      name = step.next;
+    }
+    return data;
+  }
+
+  private contextFor(name: string, enteredTime: number, branch: Branch, retryCount: number | undefined, token?: string): unknown {
+    const withRetry = retryCount !== undefined;
+    const ctx: Record<string, unknown> = {
+      Execution: this.rt.context.Execution,
+      StateMachine: this.rt.context.StateMachine,
+      State: withRetry ? { Name: name, EnteredTime: isoTime(enteredTime), RetryCount: retryCount } : { Name: name, EnteredTime: isoTime(enteredTime) },
+    };
+    if (token !== undefined) ctx.Task = { Token: token };
+    if (branch.mapItem) ctx.Map = { Item: branch.mapItem };
+    return ctx;
+  }
+
+  private pathScope(input: unknown, context: unknown, branch: Branch): PathScope {
+    return {
+      input,
+      context,
+      variable: (n) => branch.vars.get(n),
+      random: () => this.rt.random.next(),
+      uuid: () => this.rt.random.uuid(),
+    };
+  }
+
+  private jsonataScope(states: Record<string, unknown>, branch: Branch): JsonataScope {
+    return {
+      states,
+      variables: branch.vars.all(),
+      now: () => this.rt.clock.now(),
+      random: () => this.rt.random.next(),
+      uuid: () => this.rt.random.uuid(),
+    };
+  }
+
+  private addEvent(branch: Branch, type: string, details?: Record<string, unknown>): number {
+    const id = this.rt.history.add(type, branch.prev, details);
+    branch.prev = id;
+    return id;
+  }
+
+  /** Runs one state; returns its output and the next state's name (undefined at the end of the machine). */
+  private async runState(
+    name: string,
+    state: StateDefinition,
+    rawInput: unknown,
+    branch: Branch,
+    machine: Machine,
+  ): Promise<{ output: unknown; next: string | undefined }> {
+    const ql: QueryLanguage = state.QueryLanguage ?? machine.QueryLanguage ?? branch.queryLanguage;
+    const enteredAt = this.rt.clock.now();
+    const enteredId = this.addEvent(branch, stateEventType(state.Type, "Entered"), {
+      stateEnteredEventDetails: { name, input: toJson(rawInput), inputDetails: { truncated: false } },
+    });
+    const exec = new StateExecution(this, this.rt, name, state, rawInput, branch, ql, enteredAt, enteredId);
+    let result: StateOutcome;
+    try {
+      result = await exec.run();
+    } catch (e) {
+      throw this.scoped(e, name, enteredId);
+    }
+    if (result.kind === "end") {
+      return { output: result.output, next: undefined };
+    }
+    if (state.Type !== "Fail" && !(state.Type === "Succeed")) {
+      /* exit events are recorded by StateExecution */
+    }
+    return { output: result.output, next: result.next };
+  }
+
+  /** Adds AWS's "An error occurred while executing the state" prefix to state-scoped runtime errors. */
+  scoped(e: unknown, name: string, enteredId: number): unknown {
+    if (e instanceof StatesError && e.stateScoped) {
+      return new StatesError(
+        e.error,
+        `An error occurred while executing the state '${name}' (entered at the event id #${enteredId}). ${e.cause ?? ""}`,
+      );
+    }
+    return e;
+  }
+
+  /** @internal used by StateExecution for Map iterations and Parallel branches. */
+  runBranch(machine: Machine, input: unknown, branch: Branch): Promise<unknown> {
+    return this.runMachine(machine, input, branch);
+  }
+
+  /** @internal */
+  newBranch(parent: Branch, ql: QueryLanguage, mapItem?: Record<string, unknown>, group?: { cancelled: boolean }): Branch {
+    return {
+      vars: new VariableScope(parent.vars),
+      groups: group ? [...parent.groups, group] : parent.groups,
+      prev: parent.prev,
+      queryLanguage: ql,
+      ...(mapItem ? { mapItem } : {}),
+    };
+  }
+
+  /** @internal */
+  contextObject(name: string, enteredTime: number, branch: Branch, retryCount: number | undefined, token?: string): unknown {
+    return this.contextFor(name, enteredTime, branch, retryCount, token);
+  }
+
+  /** @internal */
+  scopes() {
+    return { path: this.pathScope.bind(this), jsonata: this.jsonataScope.bind(this), addEvent: this.addEvent.bind(this) };
+  }
+}
+
+type StateOutcome = { kind: "next"; output: unknown; next: string } | { kind: "end"; output: unknown };
+
+/** The evaluation of one state entry (with its retries). */
+class StateExecution {
+  private retryCount = 0;
+  private readonly retryAttempts = new Map<number, number>();
+
+  constructor(
+    private readonly interp: Interpreter,
+    private readonly rt: ExecutionRuntime,
+    private readonly name: string,
+    private readonly state: StateDefinition,
+    private readonly rawInput: unknown,
+    private readonly branch: Branch,
+    private readonly ql: QueryLanguage,
+    private readonly enteredAt: number,
+    private readonly enteredId: number,
+  ) {}
+
+  private get jsonata(): boolean {
+    return this.ql === "JSONata";
+  }
+
+  private context(token?: string): unknown {
+    const retry = this.state.Type === "Task" ? this.retryCount : undefined;
+    return this.interp.contextObject(this.name, this.enteredAt, this.branch, retry, token);
+  }
+
+  private pathScope(input: unknown, token?: string): PathScope {
+    return this.interp.scopes().path(input, this.context(token), this.branch);
+  }
+
+  private jsonataScope(extra: Record<string, unknown> = {}, token?: string): JsonataScope {
+    return this.interp.scopes().jsonata({ input: this.rawInput, context: this.context(token), ...extra }, this.branch);
+  }
+
+  private addEvent(type: string, details?: Record<string, unknown>): number {
+    return this.interp.scopes().addEvent(this.branch, type, details);
+  }
+
+  private async evalJsonata(value: unknown, field: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+    return evaluateJsonataTemplate(value, this.jsonataScope(extra), field);
+  }
+
+  async run(): Promise<StateOutcome> {
+    const s = this.state;
+    switch (s.Type) {
+      case "Pass":
+        return this.finish(await this.pass());
+      case "Task":
+      case "Map":
+      case "Parallel":
+        return this.runWithErrorHandling();
+      case "Choice":
+        return this.choice();
+      case "Wait":
+        return this.finish(await this.wait());
+      case "Succeed":
+        return this.succeed();
+      case "Fail":
+        return this.fail();
+      default:
+        throw runtimeError(`Unsupported state type '${String(s.Type)}'`);
+    }
+  }
+
+  /** Records the exit event and picks the transition. */
+  private finish(r: { output: unknown; assigned?: Record<string, unknown> }, nextOverride?: string): StateOutcome {
+    const details: Record<string, unknown> = { name: this.name, output: toJson(r.output), outputDetails: { truncated: false } };
+    if (r.assigned && Object.keys(r.assigned).length > 0) {
+      details.assignedVariables = Object.fromEntries(Object.entries(r.assigned).map(([k, v]) => [k, toJson(v)]));
+      details.assignedVariablesDetails = { truncated: false };
+    }
+    this.addEvent(stateEventType(this.state.Type, "Exited"), { stateExitedEventDetails: details });
+    const next = nextOverride ?? (this.state.End === true ? undefined : (this.state.Next as string | undefined));
+    if (next === undefined) return { kind: "end", output: r.output };
+    return { kind: "next", output: r.output, next };
+  }
+
+  /** Applies variable assignments after the state's output has been computed (AWS order). */
+  private commitAssign(assigned: Record<string, unknown> | undefined): void {
+    if (!assigned) return;
+    for (const [k, v] of Object.entries(assigned)) {
+      const size = Buffer.byteLength(toJson(v));
+      if (size > MAX_VARIABLE_BYTES) {
+        throw runtimeError(
+          `The variable '${k}' has a size of ${size} bytes, which exceeds the maximum of ${MAX_VARIABLE_BYTES} bytes for a single variable.`,
+        );
+      }
+      this.branch.vars.own[k] = v;
+    }
+  }
+
+  /** JSONPath `Assign`: `.$` values against `$` = `result`; JSONata: `{% %}` against $states. */
+  private async evaluateAssign(
+    assign: unknown,
+    resultForPath: unknown,
+    jsonataExtra: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (assign === undefined) return undefined;
+    if (this.jsonata) return (await this.evalJsonata(assign, "Assign", jsonataExtra)) as Record<string, unknown>;
+    return evaluateTemplate(assign, this.pathScope(resultForPath)) as Record<string, unknown>;
+  }
+
+  // ---- Pass ---------------------------------------------------------------------------------------------
+
+  private async pass(): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
+    const s = this.state;
+    if (this.jsonata) {
+      const output = s.Output === undefined ? this.rawInput : await this.evalJsonata(s.Output, "Output");
+      const assigned = await this.evaluateAssign(s.Assign, undefined, {});
+      this.commitAssign(assigned);
+      return { output, ...(assigned ? { assigned } : {}) };
+    }
+    const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
+    let result: unknown = input;
+    if (s.Parameters !== undefined) result = evaluateTemplate(s.Parameters, this.pathScope(input));
+    if ("Result" in s) result = s.Result;
+    const assigned = await this.evaluateAssign(s.Assign, result, {});
+    const merged = applyResultPath(s.ResultPath, this.rawInput, result);
+    const output = applyFilterPath(s.OutputPath, merged, this.pathScope(merged));
+    this.commitAssign(assigned);
+    return { output, ...(assigned ? { assigned } : {}) };
+  }
+
+  // ---- Wait ---------------------------------------------------------------------------------------------
+
+  private async wait(): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
+    const s = this.state;
+    let until: number;
+    const now = this.rt.clock.now();
+    if (this.jsonata) {
+      if (s.Seconds !== undefined) {
+        const secs = isJsonataExpression(s.Seconds) ? await this.evalJsonata(s.Seconds, "Seconds") : s.Seconds;
+        if (typeof secs !== "number" || !Number.isInteger(secs) || secs < 0) {
+          throw queryEvaluationError(`The Seconds field must be a non-negative integer but was: ${toJson(secs)}`);
+        }
+        until = now + secs * 1000;
+      } else {
+        const ts = isJsonataExpression(s.Timestamp) ? await this.evalJsonata(s.Timestamp, "Timestamp") : s.Timestamp;
+        const parsed = typeof ts === "string" ? parseTimestamp(ts) : undefined;
+        if (parsed === undefined) {
+          throw queryEvaluationError(
+            `The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: ${typeof ts === "string" ? ts : toJson(ts)}`,
+          );
+        }
+        until = parsed;
+      }
+    } else {
+      const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
+      const scope = this.pathScope(input);
+      if (s.Seconds !== undefined) until = now + Number(s.Seconds) * 1000;
+      else if (s.SecondsPath !== undefined) {
+        const r = resolvePath(s.SecondsPath, scope);
+        if (!r.found) throw runtimeError(`The SecondsPath parameter does not reference an input value: ${s.SecondsPath}`);
+        if (typeof r.value !== "number" || !Number.isInteger(r.value)) {
+          throw runtimeError(`The SecondsPath parameter cannot be parsed as a long value: ${s.SecondsPath} == ${formatPlain(r.value)}`);
+        }
+        if (r.value < 0) throw runtimeError(`The SecondsPath parameter references a negative value: ${s.SecondsPath} == ${r.value}`);
+        until = now + r.value * 1000;
+      } else if (s.Timestamp !== undefined) {
+        until = parseTimestamp(String(s.Timestamp)) ?? now;
+      } else {
+        const r = resolvePath(String(s.TimestampPath), scope);
+        if (!r.found) throw runtimeError(`The TimestampPath parameter does not reference an input value: ${s.TimestampPath}`);
+        const parsed = typeof r.value === "string" ? parseTimestamp(r.value) : undefined;
+        if (parsed === undefined) {
+          throw runtimeError(
+            `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${s.TimestampPath} == ${formatPlain(r.value)}`,
+          );
+        }
+        until = parsed;
+      }
+    }
+    if (until > now) await this.rt.clock.sleep(until - now, this.rt.termination.signal);
+    return this.plainOutput(undefined);
+  }
+
+  /** Output processing for states without a result (Wait, Succeed): JSONPath InputPath/OutputPath, JSONata Output. */
+  private async plainOutput(resultForAssign: unknown): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
+    const s = this.state;
+    if (this.jsonata) {
+      const output = s.Output === undefined ? this.rawInput : await this.evalJsonata(s.Output, "Output");
+      const assigned = await this.evaluateAssign(s.Assign, undefined, {});
+      this.commitAssign(assigned);
+      return { output, ...(assigned ? { assigned } : {}) };
+    }
+    const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
+    const assigned = await this.evaluateAssign(s.Assign, resultForAssign ?? input, {});
+    const output = applyFilterPath(s.OutputPath, input, this.pathScope(input));
+    this.commitAssign(assigned);
+    return { output, ...(assigned ? { assigned } : {}) };
+  }
+
+  // ---- Succeed / Fail -----------------------------------------------------------------------------------
+
+  private async succeed(): Promise<StateOutcome> {
+    const r = await this.plainOutput(undefined);
+    this.addEvent("SucceedStateExited", {
+      stateExitedEventDetails: { name: this.name, output: toJson(r.output), outputDetails: { truncated: false } },
+    });
+    return { kind: "end", output: r.output };
+  }
+
+  private async fail(): Promise<never> {
+    const s = this.state;
+    let error: unknown = s.Error;
+    let cause: unknown = s.Cause;
+    if (this.jsonata) {
+      if (s.Error !== undefined) error = await this.evalJsonata(s.Error, "Error");
+      if (s.Cause !== undefined) cause = await this.evalJsonata(s.Cause, "Cause");
+    } else {
+      const scope = this.pathScope(this.rawInput);
+      if (s.ErrorPath !== undefined) error = evaluateDynamic(s.ErrorPath, scope, "ErrorPath");
+      if (s.CausePath !== undefined) cause = evaluateDynamic(s.CausePath, scope, "CausePath");
+    }
+    const err = error === undefined ? undefined : typeof error === "string" ? error : toJson(error);
+    const cau = cause === undefined ? undefined : typeof cause === "string" ? cause : toJson(cause);
+    throw new FailStateError(err, cau);
+  }
+
+  // ---- Choice -------------------------------------------------------------------------------------------
+
+  private async choice(): Promise<StateOutcome> {
+    const s = this.state;
+    if (this.jsonata) {
+      const choices = (s.Choices ?? []) as Array<Record<string, unknown>>;
+      let matched: Record<string, unknown> | undefined;
+      for (const [i, rule] of choices.entries()) {
+        const cond = await this.evalJsonata(rule.Condition, `Choices[${i}]/Condition`);
+        if (typeof cond !== "boolean") {
+          throw queryEvaluationError(
+            `The JSONata expression '${String(rule.Condition).replace(/^\{%\s*|\s*%\}$/g, "")}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '${typeOfJson(cond)}' for value: ${toJson(cond)}`,
+          );
+        }
+        if (cond) {
+          matched = rule;
+          break;
+        }
+      }
+      const next = (matched?.Next as string | undefined) ?? (s.Default as string | undefined);
+      if (next === undefined) throw new StatesError("States.NoChoiceMatched", NO_CHOICE_MATCHED_CAUSE, true);
+      const outputSrc = matched && "Output" in matched ? matched.Output : s.Output;
+      const assignSrc = matched && "Assign" in matched ? matched.Assign : matched ? undefined : s.Assign;
+      const output = outputSrc === undefined ? this.rawInput : await this.evalJsonata(outputSrc, "Output");
+      const assigned = await this.evaluateAssign(assignSrc, undefined, {});
+      this.commitAssign(assigned);
+      return this.finish({ output, ...(assigned ? { assigned } : {}) }, next);
+    }
+    const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
+    const scope = this.pathScope(input);
+    const picked = selectChoice(s as never, { resolve: (p) => resolvePath(p, scope) });
+    const assignSrc = picked.rule && "Assign" in picked.rule ? picked.rule.Assign : picked.rule ? undefined : s.Assign;
+    const assigned = await this.evaluateAssign(assignSrc, input, {});
+    const output = applyFilterPath(s.OutputPath, input, this.pathScope(input));
+    this.commitAssign(assigned);
+    return this.finish({ output, ...(assigned ? { assigned } : {}) }, picked.next);
+  }
+
+  // ---- Task / Map / Parallel with Retry and Catch ------------------------------------------------------
+
+  private async runWithErrorHandling(): Promise<StateOutcome> {
+    const s = this.state;
+    const retriers = (s.Retry ?? []) as Retrier[];
+    const catchers = (s.Catch ?? []) as Catcher[];
+    for (;;) {
+      try {
+        const r = await this.executeOnce();
+        return this.finish(r);
+      } catch (e) {
+        if (e === TERMINATED) throw e;
+        const err = this.toStatesError(e);
+        if (UNCATCHABLE.has(err.error)) throw err;
+        const idx = retriers.findIndex((r) => errorMatches(r.ErrorEquals, err.error));
+        if (idx >= 0) {
+          const retrier = retriers[idx]!;
+          const attempts = this.retryAttempts.get(idx) ?? 0;
+          const max = retrier.MaxAttempts ?? 3;
+          if (attempts < max) {
+            this.retryAttempts.set(idx, attempts + 1);
+            await this.rt.clock.sleep(this.backoffMs(retrier, attempts), this.rt.termination.signal);
+            this.retryCount++;
+            continue;
+          }
+        }
+        const catcher = catchers.find((c) => errorMatches(c.ErrorEquals, err.error));
+        if (!catcher) throw e instanceof FailStateError ? e : err;
+        return this.caught(catcher, err);
+      }
+    }
+  }
+
+  private backoffMs(r: Retrier, attempt: number): number {
+    const interval = r.IntervalSeconds ?? 1;
+    const rate = r.BackoffRate ?? 2;
+    let delay = interval * Math.pow(rate, attempt);
+    if (r.MaxDelaySeconds !== undefined) delay = Math.min(delay, r.MaxDelaySeconds);
+    if (r.JitterStrategy === "FULL") delay = this.rt.random.next() * delay;
+    return Math.round(delay * 1000);
+  }
+
+  private toStatesError(e: unknown): StatesError {
+    if (e instanceof StatesError) return this.interp.scoped(e, this.name, this.enteredId) as StatesError;
+    if (e instanceof FailStateError) return new StatesError(e.error ?? "", e.cause);
+    return new StatesError("States.Runtime", e instanceof Error ? e.message : String(e));
+  }
+
+  private async caught(catcher: Catcher, err: StatesError): Promise<StateOutcome> {
+    const errorOutput: Record<string, unknown> = { Error: err.error, Cause: err.cause ?? "" };
+    if (this.jsonata) {
+      const extra = { errorOutput };
+      const output = catcher.Output === undefined ? errorOutput : await this.evalJsonata(catcher.Output, "Output", extra);
+      const assigned = await this.evaluateAssign(catcher.Assign, undefined, extra);
+      this.commitAssign(assigned);
+      return this.finish({ output, ...(assigned ? { assigned } : {}) }, catcher.Next);
+    }
+    const assigned = await this.evaluateAssign(catcher.Assign, errorOutput, {});
+    const output = applyResultPath(catcher.ResultPath, this.rawInput, errorOutput);
+    this.commitAssign(assigned);
+    return this.finish({ output, ...(assigned ? { assigned } : {}) }, catcher.Next);
+  }
+
+  /** One attempt of a Task/Map/Parallel: input processing, the work, result processing. */
+  private async executeOnce(): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
+    const s = this.state;
+    if (this.jsonata) {
+      const args = s.Type === "Map" ? undefined : s.Arguments === undefined ? this.rawInput : await this.evalJsonata(s.Arguments, "Arguments");
+      const result = await this.work(args, this.rawInput);
+      const extra = { result };
+      const output = s.Output === undefined ? result : await this.evalJsonata(s.Output, "Output", extra);
+      const assigned = await this.evaluateAssign(s.Assign, undefined, extra);
+      this.commitAssign(assigned);
+      return { output, ...(assigned ? { assigned } : {}) };
+    }
+    const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
+    let effective = input;
+    if (s.Type !== "Map" && s.Parameters !== undefined) effective = evaluateTemplate(s.Parameters, this.pathScope(input));
+    let result = await this.work(effective, input);
+    if (s.ResultSelector !== undefined) result = evaluateTemplate(s.ResultSelector, this.pathScope(result));
+    const assigned = await this.evaluateAssign(s.Assign, result, {});
+    const merged = applyResultPath(s.ResultPath, this.rawInput, result);
+    const output = applyFilterPath(s.OutputPath, merged, this.pathScope(merged));
+    this.commitAssign(assigned);
+    return { output, ...(assigned ? { assigned } : {}) };
+  }
+
+  private work(effective: unknown, input: unknown): Promise<unknown> {
+    switch (this.state.Type) {
+      case "Task":
+        return this.task(effective);
+      case "Parallel":
+        return this.parallel(effective);
+      default:
+        return this.map(input);
+    }
+  }
+
+  // ---- Task ---------------------------------------------------------------------------------------------
+
+  private async task(parameters: unknown): Promise<unknown> {
+    const s = this.state;
+    const resource = String(s.Resource);
+    const parsed = parseResource(resource);
+    if (!parsed) throw runtimeError(`The resource '${resource}' is not a valid Task resource ARN`);
+    const token = parsed.kind === "service" && parsed.pattern === "waitForTaskToken" ? this.rt.random.uuid() : undefined;
+    if (token !== undefined) {
+      // `$$.Task.Token` must be visible to the parameters: re-evaluate them with the token in the context.
+      parameters = this.jsonata
+        ? s.Arguments === undefined
+          ? this.rawInput
+          : await evaluateJsonataTemplate(s.Arguments, this.jsonataScope({}, token), "Arguments")
+        : s.Parameters === undefined
+          ? parameters
+          : evaluateTemplate(s.Parameters, this.pathScope(applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput)), token));
+    }
+    const timeoutSeconds = await this.numberField("TimeoutSeconds", "TimeoutSecondsPath");
+    const heartbeatSeconds = await this.numberField("HeartbeatSeconds", "HeartbeatSecondsPath");
+    const ev = taskEvents(parsed);
+    const scheduled: Record<string, unknown> =
+      parsed.kind === "service"
+        ? { resourceType: parsed.resourceType, resource: parsed.resourceName, region: this.rt.region, parameters: toJson(parameters) }
+        : { resource: resource, input: toJson(parameters), inputDetails: { truncated: false } };
+    if (timeoutSeconds !== undefined) scheduled.timeoutInSeconds = timeoutSeconds;
+    if (heartbeatSeconds !== undefined) scheduled.heartbeatInSeconds = heartbeatSeconds;
+    this.addEvent(ev.scheduled, { [ev.scheduledKey]: scheduled });
+    const ids = parsed.kind === "service" ? { resourceType: parsed.resourceType, resource: parsed.resourceName } : undefined;
+    this.addEvent(ev.started, ids ? { taskStartedEventDetails: ids } : {});
+
+    const call: IntegrationCall = {
+      resource,
+      parsed,
+      parameters,
+      stateName: this.name,
+      executionArn: String(this.rt.context.Execution.Id),
+      region: this.rt.region,
+      accountId: this.rt.accountId,
+      ...(token !== undefined ? { taskToken: token } : {}),
+    };
+    try {
+      let work = this.invoke(call, token, heartbeatSeconds);
+      if (timeoutSeconds !== undefined) {
+        const cancel = new AbortController();
+        const timer = this.rt.clock.sleep(timeoutSeconds * 1000, AbortSignal.any([cancel.signal, this.rt.termination.signal])).then(
+          () => {
+            throw new StatesError("States.Timeout", undefined);
+          },
+        );
+        timer.catch(() => {});
+        work = Promise.race([work, timer]).finally(() => cancel.abort());
+      }
+      const result = await this.rt.termination.race(work);
+      this.addEvent(ev.succeeded, {
+        [ev.succeededKey]: { ...(ids ?? {}), output: toJson(result), outputDetails: { truncated: false } },
+      });
+      return result;
+    } catch (e) {
+      if (e === TERMINATED) throw e;
+      const err = e instanceof StatesError ? e : new StatesError("States.TaskFailed", e instanceof Error ? e.message : String(e));
+      if (err.error === "States.Timeout" || err.error === "States.HeartbeatTimeout") {
+        this.addEvent(ev.timedOut, { [ev.timedOutKey]: { ...(ids ?? {}), error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) } });
+      } else if (!(err.stateScoped && err.error === "States.Runtime")) {
+        this.addEvent(ev.failed, {
+          [ev.failedKey]: { ...(ids ?? {}), error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) },
+        });
+      }
+      throw err;
+    }
+  }
+
+  private async invoke(call: IntegrationCall, token: string | undefined, heartbeatSeconds: number | undefined): Promise<unknown> {
+    const mocked = this.rt.mocks?.next(this.name);
+    if (mocked && mocked.kind !== "unmocked") {
+      if (mocked.kind === "exhausted") {
+        throw new StatesError(
+          "States.Runtime",
+          `No mocked response for invocation #${mocked.invocation} of state '${this.name}' (mocked response '${mocked.response}' in test case '${this.rt.mocks!.testCase.name}'): every invocation, retries included, needs a numbered response`,
+        );
+      }
+      if ("Throw" in mocked.step) throw new StatesError(mocked.step.Throw.Error, mocked.step.Throw.Cause);
+      return structuredClone(mocked.step.Return);
+    }
+    const integration = this.rt.integrations(call);
+    if (!integration) {
+      throw new StatesError(
+        "States.Runtime",
+        `No service integration for resource '${call.resource}' in state '${this.name}': mock this state (a MockConfigFile test case) or run on a target whose emulators serve it`,
+      );
+    }
+    const result = await this.rt.clock.hold(integration.invoke(call));
+    if (token === undefined) return result;
+    return this.rt.awaitTaskToken(token, heartbeatSeconds);
+  }
+
+  private async numberField(field: string, pathField: string): Promise<number | undefined> {
+    const s = this.state;
+    let v: unknown = s[field];
+    if (this.jsonata && isJsonataExpression(v)) v = await this.evalJsonata(v, field);
+    else if (!this.jsonata && s[pathField] !== undefined) {
+      v = requirePath(String(s[pathField]), this.pathScope(this.rawInput), pathField);
+    }
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+      throw runtimeError(`The ${field} field must be a positive integer but was: ${toJson(v)}`);
+    }
+    return v;
+  }
+
+  // ---- Parallel -----------------------------------------------------------------------------------------
+
+  private async parallel(input: unknown): Promise<unknown> {
+    const s = this.state;
+    const branches = (s.Branches ?? []) as Machine[];
+    this.addEvent("ParallelStateStarted");
+    const started = this.branch.prev;
+    const group = { cancelled: false };
+    const children = branches.map((b) => {
+      const child = this.interp.newBranch(this.branch, b.QueryLanguage ?? this.ql, undefined, group);
+      child.prev = started;
+      return { child, machine: b };
+    });
+    try {
+      const results = await runLimited(
+        children.map(({ child, machine }) => () => this.interp.runBranch(machine, input, child)),
+        0,
+        group,
+      );
+      this.branch.prev = this.rt.history.lastId;
+      this.addEvent("ParallelStateSucceeded");
+      return results;
+    } catch (e) {
+      this.branch.prev = this.rt.history.lastId;
+      if (e !== TERMINATED) this.addEvent("ParallelStateFailed");
+      throw e;
+    }
+  }
+
+  // ---- Map ----------------------------------------------------------------------------------------------
+
+  private async map(input: unknown): Promise<unknown> {
+    const s = this.state;
+    const processor = (s.ItemProcessor ?? s.Iterator) as Machine;
+    const distributed = processor.ProcessorConfig?.Mode === "DISTRIBUTED";
+    let items: unknown;
+    if (this.jsonata) {
+      if (s.Items !== undefined) {
+        items = isJsonataExpression(s.Items) ? await this.evalJsonata(s.Items, "Items") : s.Items;
+        if (!Array.isArray(items)) {
+          const expr = typeof s.Items === "string" ? s.Items.replace(/^\{%\s*|\s*%\}$/g, "") : toJson(s.Items);
+          throw queryEvaluationError(
+            `The JSONata expression '${expr}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '${typeOfJson(items)}' for value: ${toJson(items)}`,
+          );
+        }
+      } else {
+        items = this.rawInput;
+        if (!Array.isArray(items)) throw queryEvaluationError(`Map state input must be an array but was: ${toJson(items)}`);
+      }
+    } else {
+      items = s.ItemsPath === undefined ? input : requirePath(String(s.ItemsPath), this.pathScope(input), "ItemsPath");
+      if (!Array.isArray(items)) {
+        throw runtimeError(`Item path ${s.ItemsPath ?? "$"} evaluated to ${toJson(items)}, but must be a JSON array.`);
+      }
+    }
+    const list = items as unknown[];
+    const maxConcurrency = await this.mapNumber("MaxConcurrency", "MaxConcurrencyPath", "integer");
+    const toleratedCount = distributed ? await this.mapNumber("ToleratedFailureCount", "ToleratedFailureCountPath", "integer") : undefined;
+    const toleratedPct = distributed
+      ? await this.mapNumber("ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "float")
+      : undefined;
+    if (toleratedPct !== undefined && (toleratedPct < 0 || toleratedPct > 100)) {
+      throw runtimeError("ToleratedFailurePercentage must be between 0 and 100.");
+    }
+
+    this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: list.length } });
+    const selector = s.ItemSelector ?? s.Parameters;
+    const prepared: unknown[] = [];
+    for (let index = 0; index < list.length; index++) {
+      const value = list[index];
+      if (selector === undefined) {
+        prepared.push(value);
+        continue;
+      }
+      const item = { Index: index, Value: value };
+      const tmp = this.interp.newBranch(this.branch, this.ql, item);
+      if (this.jsonata) {
+        const ctx = this.interp.contextObject(this.name, this.enteredAt, tmp, undefined);
+        prepared.push(await evaluateJsonataTemplate(selector, this.interp.scopes().jsonata({ input: this.rawInput, context: ctx }, tmp), "ItemSelector"));
+      } else {
+        const ctx = this.interp.contextObject(this.name, this.enteredAt, tmp, undefined);
+        prepared.push(evaluateTemplate(selector, this.interp.scopes().path(input, ctx, tmp)));
+      }
+    }
+    const ql = processor.QueryLanguage ?? this.ql;
+    if (distributed) return this.distributedMap(processor, list, prepared, ql, maxConcurrency, toleratedCount, toleratedPct);
+
+    const mapStarted = this.branch.prev;
+    const group = { cancelled: false };
+    const jobs = prepared.map((itemInput, index) => async () => {
+      const child = this.interp.newBranch(this.branch, ql, { Index: index, Value: list[index] }, group);
+      child.prev = mapStarted;
+      this.interp.scopes().addEvent(child, "MapIterationStarted", { mapIterationStartedEventDetails: { name: this.name, index } });
+      try {
+        const out = await this.interp.runBranch(processor, itemInput, child);
+        this.interp.scopes().addEvent(child, "MapIterationSucceeded", { mapIterationSucceededEventDetails: { name: this.name, index } });
+        return out;
+      } catch (e) {
+        const type = e === TERMINATED ? "MapIterationAborted" : "MapIterationFailed";
+        if (!this.rt.termination.terminated) {
+          this.interp.scopes().addEvent(child, type, { [`mapIteration${type.slice(12)}EventDetails`]: { name: this.name, index } });
+        }
+        throw e;
+      }
+    });
+    try {
+      const results = await runLimited(jobs, maxConcurrency ?? 0, group);
+      this.branch.prev = this.rt.history.lastId;
+      this.addEvent("MapStateSucceeded");
+      return results;
+    } catch (e) {
+      this.branch.prev = this.rt.history.lastId;
+      if (e !== TERMINATED) this.addEvent("MapStateFailed");
+      throw e;
+    }
+  }
+
+  private async distributedMap(
+    processor: Machine,
+    list: unknown[],
+    prepared: unknown[],
+    ql: QueryLanguage,
+    maxConcurrency: number | undefined,
+    toleratedCount: number | undefined,
+    toleratedPct: number | undefined,
+  ): Promise<unknown> {
+    const execId = String(this.rt.context.Execution.Id);
+    const smName = String(this.rt.context.StateMachine.Name);
+    const runId = this.rt.random.uuid();
+    const mapRunArn = `${execId.replace(":execution:", ":mapRun:").replace(`:${smName}:`, `:${smName}/${this.name}:`)}:${runId}`;
+    this.addEvent("MapRunStarted", { mapRunStartedEventDetails: { mapRunArn } });
+    this.rt.onMapRun?.({ mapRunArn, stateName: this.name, itemCount: list.length });
+    let failures = 0;
+    let firstFailure: StatesError | undefined;
+    // Child executions have their own histories in AWS; run them on a scratch recorder so the parent's stays clean.
+    const group = { cancelled: false };
+    const jobs = prepared.map((itemInput, index) => async () => {
+      const child = this.interp.newBranch(this.branch, ql, { Index: index, Value: list[index] }, group);
+      const childInterp = new Interpreter({ ...this.rt, history: new HistoryRecorder(this.rt.clock) });
+      try {
+        return await childInterp.runBranch(processor, itemInput, child);
+      } catch (e) {
+        if (e === TERMINATED) throw e;
+        failures++;
+        const err = e instanceof StatesError ? e : e instanceof FailStateError ? new StatesError(e.error ?? "", e.cause) : new StatesError("States.Runtime", String(e));
+        firstFailure ??= err;
+        const tolerated =
+          (toleratedCount !== undefined && failures <= toleratedCount) ||
+          (toleratedPct !== undefined && (failures / Math.max(1, list.length)) * 100 <= toleratedPct);
+        if (!tolerated) throw err;
+        return { Error: err.error, Cause: err.cause ?? "" };
+      }
+    });
+    try {
+      const results = await runLimited(jobs, maxConcurrency ?? 0, group);
+      this.addEvent("MapRunSucceeded");
+      const prev = this.branch.prev;
+      this.addEvent("MapStateSucceeded");
+      this.branch.prev = prev;
+      return results;
+    } catch (e) {
+      if (e === TERMINATED) throw e;
+      const thresholdSet = toleratedCount !== undefined || toleratedPct !== undefined;
+      const err = thresholdSet
+        ? new StatesError("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
+        : e instanceof StatesError
+          ? e
+          : new StatesError("States.Runtime", String(e));
+      this.addEvent("MapRunFailed", { mapRunFailedEventDetails: { error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) } });
+      this.addEvent("MapStateFailed");
+      throw err;
+    }
+  }
+
+  private async mapNumber(field: string, pathField: string, kind: "integer" | "float"): Promise<number | undefined> {
+    const s = this.state;
+    let v: unknown = s[field];
+    if (this.jsonata && isJsonataExpression(v)) {
+      v = await this.evalJsonata(v, field);
+    } else if (!this.jsonata && s[pathField] !== undefined) {
+      const path = String(s[pathField]);
+      const r = resolvePath(path, this.pathScope(this.rawInput));
+      let value = r.found ? r.value : undefined;
+      // AWS parses numeric strings too ("1" is a valid integer here).
+      if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) value = Number(value);
+      const ok = typeof value === "number" && (kind === "float" || Number.isInteger(value));
+      if (!ok) {
+        throw runtimeError(
+          `The ${pathField} field refers to value "${typeof r.found === "boolean" && r.found ? formatPlain(r.value) : "null"}" which is not a valid ${kind}: ${path}`,
+        );
+      }
+      v = value;
+    }
+    if (v === undefined) return undefined;
+    if (typeof v !== "number") throw runtimeError(`The ${field} field must be a number but was: ${toJson(v)}`);
+    return v;
+  }
+}
+
+/** A Fail state's error/cause (either may be absent, as in AWS's events). */
+export class FailStateError extends Error {
+  override readonly name = "FailStateError";
+  constructor(
+    readonly error: string | undefined,
+    readonly cause: string | undefined,
+  ) {
+    super(`${error ?? ""}: ${cause ?? ""}`);
+  }
+}
+
+function taskEvents(parsed: ParsedResource) {
+  if (parsed.kind === "lambda-function") {
+    return {
+      scheduled: "LambdaFunctionScheduled",
+      scheduledKey: "lambdaFunctionScheduledEventDetails",
+      started: "LambdaFunctionStarted",
+      succeeded: "LambdaFunctionSucceeded",
+      succeededKey: "lambdaFunctionSucceededEventDetails",
+      failed: "LambdaFunctionFailed",
+      failedKey: "lambdaFunctionFailedEventDetails",
+      timedOut: "LambdaFunctionTimedOut",
+      timedOutKey: "lambdaFunctionTimedOutEventDetails",
+    };
+  }
+  if (parsed.kind === "activity") {
+    return {
+      scheduled: "ActivityScheduled",
+      scheduledKey: "activityScheduledEventDetails",
+      started: "ActivityStarted",
+      succeeded: "ActivitySucceeded",
+      succeededKey: "activitySucceededEventDetails",
+      failed: "ActivityFailed",
+      failedKey: "activityFailedEventDetails",
+      timedOut: "ActivityTimedOut",
+      timedOutKey: "activityTimedOutEventDetails",
+    };
+  }
+  return {
+    scheduled: "TaskScheduled",
+    scheduledKey: "taskScheduledEventDetails",
+    started: "TaskStarted",
+    succeeded: "TaskSucceeded",
+    succeededKey: "taskSucceededEventDetails",
+    failed: "TaskFailed",
+    failedKey: "taskFailedEventDetails",
+    timedOut: "TaskTimedOut",
+    timedOutKey: "taskTimedOutEventDetails",
+  };
+}
+
+/**
+ * Runs jobs with at most `limit` in flight (0 = unlimited); results in job order. The first failure (in time) wins:
+ * the group is cancelled so siblings stop at their next state, and the failure is rethrown once all have settled.
+ */
+async function runLimited<T>(jobs: Array<() => Promise<T>>, limit: number, group: { cancelled: boolean }): Promise<T[]> {
+  const results = new Array<T>(jobs.length);
+  const width = limit <= 0 ? jobs.length : Math.min(limit, jobs.length);
+  let nextIndex = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && nextIndex < jobs.length) {
+      const i = nextIndex++;
+      try {
+        results[i] = await jobs[i]!();
+      } catch (e) {
+        if (!failure || (failure.error === TERMINATED && e !== TERMINATED)) failure = { error: e };
+        group.cancelled = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  if (failure) throw failure.error;
+  return results;
+}
+
+function formatPlain(v: unknown): string {
+  return typeof v === "string" ? v : toJson(v);
+}
+
+const ISO_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses an ISO-8601 extended offset date-time (what Wait's Timestamp accepts); `undefined` when invalid. */
+export function parseTimestamp(s: string): number | undefined {
+  const m = ISO_OFFSET.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59 || se! > 59) return undefined;
+  const days = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  if (d! > days) return undefined;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+export { TASK_LIKE };

@@ -1,0 +1,167 @@
+import jsonata from "jsonata";
+import { createHash } from "node:crypto";
+import { StatesError, queryEvaluationError } from "./errors";
+
+/**
+ * JSONata-mode evaluation: `{% expression %}` strings anywhere inside a field's value, with `$states` and the
+ * state's variables bound, plus the functions Step Functions adds to JSONata (`$partition`, `$range`, `$hash`,
+ * `$random`, `$uuid`, `$parse`) and `$now()` / `$millis()` from the engine's clock.
+ */
+export interface JsonataScope {
+  /** `$states`: input, context, and (where the field allows) result / errorOutput. */
+  states: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  now(): number;
+  random(): number;
+  uuid(): string;
+}
+
+const EXPRESSION = /^\{%(.*)%\}$/s;
+const compiled = new Map<string, jsonata.Expression>();
+
+/** True when the string is a whole JSONata expression `{% ... %}`. */
+export function isJsonataExpression(value: unknown): value is string {
+  return typeof value === "string" && EXPRESSION.test(value);
+}
+
+function compile(expr: string, field: string): jsonata.Expression {
+  let e = compiled.get(expr);
+  if (!e) {
+    try {
+      e = jsonata(expr);
+    } catch (err) {
+      throw queryEvaluationError(
+        `The JSONata expression '${expr}' specified for the field '${field}' could not be parsed: ${jsonataMessage(err)}`,
+      );
+    }
+    if (compiled.size > 5000) compiled.clear();
+    compiled.set(expr, e);
+  }
+  return e;
+}
+
+function jsonataMessage(err: unknown): string {
+  if (err && typeof err === "object" && "message" in err) return String((err as { message: unknown }).message);
+  return String(err);
+}
+
+const HASH_ALGORITHMS: Record<string, string> = {
+  MD5: "md5",
+  "SHA-1": "sha1",
+  "SHA-256": "sha256",
+  "SHA-384": "sha384",
+  "SHA-512": "sha512",
+};
+
+function bindings(scope: JsonataScope): Record<string, unknown> {
+  return {
+    ...scope.variables,
+    states: scope.states,
+    now: () => new Date(scope.now()).toISOString(),
+    millis: () => scope.now(),
+    partition: (arr: unknown, size: unknown) => {
+      if (!Array.isArray(arr)) throw new StatesError("States.QueryEvaluationError", "$partition expects an array");
+      if (typeof size !== "number" || !Number.isInteger(size) || size <= 0) {
+        throw new StatesError("States.QueryEvaluationError", "$partition expects a positive integer chunk size");
+      }
+      const out: unknown[][] = [];
+      for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
+      return out;
+    },
+    range: (start: unknown, end: unknown, step: unknown) => {
+      if (![start, end, step].every((n) => typeof n === "number" && Number.isInteger(n)) || step === 0) {
+        throw new StatesError("States.QueryEvaluationError", "$range expects integer start, end and a non-zero step");
+      }
+      const out: number[] = [];
+      const s = step as number;
+      for (let i = start as number; s > 0 ? i <= (end as number) : i >= (end as number); i += s) {
+        out.push(i);
+        if (out.length > 1000) throw new StatesError("States.QueryEvaluationError", "$range produces at most 1000 items");
+      }
+      return out;
+    },
+    hash: (data: unknown, algorithm: unknown) => {
+      const algo = typeof algorithm === "string" ? HASH_ALGORITHMS[algorithm] : undefined;
+      if (!algo) {
+        throw new StatesError(
+          "States.QueryEvaluationError",
+          `$hash algorithm must be one of ${Object.keys(HASH_ALGORITHMS).join(", ")}`,
+        );
+      }
+      const text = typeof data === "string" ? data : JSON.stringify(data);
+      return createHash(algo).update(text).digest("hex");
+    },
+    random: (seed?: unknown) => {
+      if (seed === undefined) return scope.random();
+      // Deterministic for a given seed, like AWS's seeded $random(seed).
+      let t = (Number(seed) >>> 0) + 0x6d2b79f5;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+    uuid: () => scope.uuid(),
+    parse: (text: unknown) => {
+      if (typeof text !== "string") throw new StatesError("States.QueryEvaluationError", "$parse expects a string");
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        throw new StatesError("States.QueryEvaluationError", `$parse could not parse the JSON string: ${jsonataMessage(e)}`);
+      }
+    },
+  };
+}
+
+/** Evaluates one `{% %}` string. `field` names the field in error messages (`Output`, `Arguments/Key`, …). */
+export async function evaluateExpression(text: string, scope: JsonataScope, field: string): Promise<unknown> {
+  const expr = EXPRESSION.exec(text)![1]!.trim();
+  const compiledExpr = compile(expr, field);
+  let result: unknown;
+  try {
+    result = await compiledExpr.evaluate(undefined, bindings(scope));
+  } catch (err) {
+    if (err instanceof StatesError) throw new StatesError(err.error, err.cause, true);
+    throw queryEvaluationError(
+      `The JSONata expression '${expr}' specified for the field '${field}' threw an error during evaluation: ${jsonataMessage(err)}`,
+    );
+  }
+  if (result === undefined) {
+    throw queryEvaluationError(`The JSONata expression '${expr}' specified for the field '${field}' returned nothing (undefined).`);
+  }
+  return normalise(result);
+}
+
+/** JSONata sequences and functions are not JSON: turn results into plain JSON values. */
+function normalise(value: unknown): unknown {
+  if (typeof value === "function") return {};
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = normalise(v);
+    return out;
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw queryEvaluationError(`The JSONata expression returned a non-finite number (${value}).`);
+  }
+  return value;
+}
+
+/**
+ * Evaluates a field value that may hold `{% %}` strings at any depth (AWS evaluates each such string; other
+ * strings are literals). `field` is the field name used in error messages; nested keys are appended with `/`.
+ */
+export async function evaluateJsonataTemplate(value: unknown, scope: JsonataScope, field: string): Promise<unknown> {
+  if (typeof value === "string") return isJsonataExpression(value) ? evaluateExpression(value, scope, field) : value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) out.push(await evaluateJsonataTemplate(value[i], scope, `${field}[${i}]`));
+    return out;
+  }
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out[k] = await evaluateJsonataTemplate(v, scope, `${field}/${k}`);
+    }
+    return out;
+  }
+  return value;
+}
