@@ -35,7 +35,9 @@ export function loadCases(dir: string): Array<{ file: string; testCase: Conforma
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
-    names = readdirSync(dir).filter((n) => n.endsWith(".json")).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith(".json"))
+      .sort();
   } catch (e) {
     throw new Error(`cannot read conformance directory '${dir}': ${(e as Error).message}`);
   }
@@ -74,28 +76,37 @@ export function matchesExpected(expected: unknown, actual: unknown, lenient: boo
     if (!lenient) return false;
     TOKEN.lastIndex = 0;
     if (!TOKEN.test(expected)) return false;
-    const pattern = expected
-      .split(TOKEN)
-      .map(escapeRegex)
-      .join("[\\s\\S]*?");
+    const pattern = expected.split(TOKEN).map(escapeRegex).join("[\\s\\S]*?");
     return new RegExp(`^${pattern}$`).test(actual);
   }
   if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => matchesExpected(e, actual[i], lenient));
+    return (
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((e, i) => matchesExpected(e, actual[i], lenient))
+    );
   }
   if (expected !== null && typeof expected === "object") {
     if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return false;
     const ek = Object.keys(expected);
     const ak = Object.keys(actual);
     if (ek.length !== ak.length) return false;
-    return ek.every((k) => Object.hasOwn(actual, k) && matchesExpected((expected as any)[k], (actual as any)[k], lenient));
+    return ek.every(
+      (k) => Object.hasOwn(actual, k) && matchesExpected((expected as any)[k], (actual as any)[k], lenient),
+    );
   }
   return expected === actual;
 }
 
 /** Runs one case on a fresh engine (virtual time, fixed seed). */
 export async function runCase(file: string, c: ConformanceCase): Promise<CaseOutcome> {
-  const base = { id: c.id, file, features: c.features ?? [], nondeterministic: Boolean(c.nondeterministic), expected: c.expected };
+  const base = {
+    id: c.id,
+    file,
+    features: c.features ?? [],
+    nondeterministic: Boolean(c.nondeterministic),
+    expected: c.expected,
+  };
   let actual: ExecutionResult;
   try {
     const engine = new Engine({ seed: 1 });
@@ -105,9 +116,17 @@ export async function runCase(file: string, c: ConformanceCase): Promise<CaseOut
       ...(c.stateMachineType ? { type: c.stateMachineType } : {}),
     }));
   } catch (e) {
-    return { ...base, passed: false, actual: { status: "ERROR", message: (e as Error).message }, reason: `engine error: ${(e as Error).message}` };
+    return {
+      ...base,
+      passed: false,
+      actual: { status: "ERROR", message: (e as Error).message },
+      reason: `engine error: ${(e as Error).message}`,
+    };
   }
-  const lenient = Boolean(c.nondeterministic) || (c.placeholders?.length ?? 0) > 0 || JSON.stringify(c.expected).includes("<json-input");
+  const lenient =
+    Boolean(c.nondeterministic) ||
+    (c.placeholders?.length ?? 0) > 0 ||
+    JSON.stringify(c.expected).includes("<json-input");
   const exp = c.expected;
   let reason: string | undefined;
   if (actual.status !== exp.status) {
@@ -133,7 +152,10 @@ export interface ConformanceSummary {
 }
 
 /** Runs every case in `dir`. `onCase` reports progress. */
-export async function runConformance(dir: string, onCase?: (o: CaseOutcome, i: number, n: number) => void): Promise<ConformanceSummary> {
+export async function runConformance(
+  dir: string,
+  onCase?: (o: CaseOutcome, i: number, n: number) => void,
+): Promise<ConformanceSummary> {
   const cases = loadCases(dir);
   const outcomes: CaseOutcome[] = [];
   for (const [i, { file, testCase }] of cases.entries()) {
@@ -157,5 +179,12 @@ export async function runConformance(dir: string, onCase?: (o: CaseOutcome, i: n
     }
   }
   const passed = outcomes.filter((o) => o.passed).length;
-  return { passed, failed: outcomes.length - passed, byFeature, deterministicJsonPath: dj, deterministicJsonata: dn, outcomes };
+  return {
+    passed,
+    failed: outcomes.length - passed,
+    byFeature,
+    deterministicJsonPath: dj,
+    deterministicJsonata: dn,
+    outcomes,
+  };
 }

@@ -84,9 +84,16 @@ export class Execution {
   stop(error?: string, cause?: string): boolean {
     if (this.result) return false;
     this.history.add("ExecutionAborted", this.history.lastId, {
-      executionAbortedEventDetails: { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) },
+      executionAbortedEventDetails: {
+        ...(error !== undefined ? { error } : {}),
+        ...(cause !== undefined ? { cause } : {}),
+      },
     });
-    this.settle({ status: "ABORTED", ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) });
+    this.settle({
+      status: "ABORTED",
+      ...(error !== undefined ? { error } : {}),
+      ...(cause !== undefined ? { cause } : {}),
+    });
     return true;
   }
 
@@ -135,7 +142,10 @@ export class Engine {
     const name = options.name ?? this.random.uuid();
     const express = options.type === "EXPRESS";
     // Express execution ARNs carry an extra id segment: …:express:<sm>:<name>:<uuid>.
-    const execArn = smArn.replace(":stateMachine:", express ? ":express:" : ":execution:") + `:${name}` + (express ? `:${this.random.uuid()}` : "");
+    const execArn =
+      smArn.replace(":stateMachine:", express ? ":express:" : ":execution:") +
+      `:${name}` +
+      (express ? `:${this.random.uuid()}` : "");
     const input = options.input === undefined ? {} : options.input;
     const roleArn = options.roleArn ?? `arn:aws:iam::${this.accountId}:role/StepFunctionsExecutionRole`;
     const history = new HistoryRecorder(this.clock);
@@ -160,7 +170,14 @@ export class Engine {
         // Key order as AWS renders `$$.Execution`; Express executions have no RedriveCount.
         Execution: express
           ? { Id: execArn, Input: input, Name: name, RoleArn: roleArn, StartTime: new Date(start).toISOString() }
-          : { Id: execArn, Input: input, StartTime: new Date(start).toISOString(), Name: name, RoleArn: roleArn, RedriveCount: 0 },
+          : {
+              Id: execArn,
+              Input: input,
+              StartTime: new Date(start).toISOString(),
+              Name: name,
+              RoleArn: roleArn,
+              RedriveCount: 0,
+            },
         StateMachine: { Id: smArn, Name: smName },
       },
       termination: execution.terminationHandle,
@@ -172,16 +189,26 @@ export class Engine {
         const output = await interpreter.run(definition, input);
         if (execution.result) return;
         history.add("ExecutionSucceeded", history.lastId, {
-          executionSucceededEventDetails: { output: JSON.stringify(output) ?? "null", outputDetails: { truncated: false } },
+          executionSucceededEventDetails: {
+            output: JSON.stringify(output) ?? "null",
+            outputDetails: { truncated: false },
+          },
         });
         execution.settle({ status: "SUCCEEDED", output });
       } catch (e) {
         if (execution.result || e === TERMINATED) return;
         const { error, cause } = failureOf(e);
         history.add("ExecutionFailed", history.lastId, {
-          executionFailedEventDetails: { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) },
+          executionFailedEventDetails: {
+            ...(error !== undefined ? { error } : {}),
+            ...(cause !== undefined ? { cause } : {}),
+          },
         });
-        execution.settle({ status: "FAILED", ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) });
+        execution.settle({
+          status: "FAILED",
+          ...(error !== undefined ? { error } : {}),
+          ...(cause !== undefined ? { cause } : {}),
+        });
       }
     };
     const timeout = definition.TimeoutSeconds;
@@ -191,7 +218,10 @@ export class Engine {
         .then(() => {
           if (execution.result) return;
           history.add("ExecutionTimedOut", history.lastId, {
-            executionTimedOutEventDetails: { error: "States.Timeout", cause: `The execution exceeded its TimeoutSeconds of ${timeout}.` },
+            executionTimedOutEventDetails: {
+              error: "States.Timeout",
+              cause: `The execution exceeded its TimeoutSeconds of ${timeout}.`,
+            },
           });
           execution.settle({ status: "TIMED_OUT", error: "States.Timeout" });
         })
@@ -202,7 +232,10 @@ export class Engine {
   }
 
   /** Runs an execution to its end and returns the result with the history. */
-  async run(definition: StateMachineDefinition, options: StartOptions = {}): Promise<{ result: ExecutionResult; execution: Execution }> {
+  async run(
+    definition: StateMachineDefinition,
+    options: StartOptions = {},
+  ): Promise<{ result: ExecutionResult; execution: Execution }> {
     const execution = this.start(definition, options);
     const result = await execution.done;
     return { result, execution };
@@ -211,7 +244,10 @@ export class Engine {
 
 function failureOf(e: unknown): { error?: string; cause?: string } {
   if (e instanceof FailStateError) {
-    return { ...(e.error !== undefined ? { error: e.error } : {}), ...(e.cause !== undefined ? { cause: e.cause } : {}) };
+    return {
+      ...(e.error !== undefined ? { error: e.error } : {}),
+      ...(e.cause !== undefined ? { cause: e.cause } : {}),
+    };
   }
   if (e instanceof StatesError) return { error: e.error, ...(e.cause !== undefined ? { cause: e.cause } : {}) };
   return { error: "States.Runtime", cause: e instanceof Error ? e.message : String(e) };

@@ -25,7 +25,10 @@ export type ParsedResource =
 
 /** Parses a Task `Resource`; `undefined` when it is not a recognised resource ARN. */
 export function parseResource(resource: string): ParsedResource | undefined {
-  const svc = /^arn:[^:]+:states:[^:]*:[^:]*:(aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(?:\.(sync:2|sync|waitForTaskToken))?$/.exec(resource);
+  const svc =
+    /^arn:[^:]+:states:[^:]*:[^:]*:(aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(?:\.(sync:2|sync|waitForTaskToken))?$/.exec(
+      resource,
+    );
   if (svc) {
     const sdk = Boolean(svc[1]);
     const service = svc[2]!;

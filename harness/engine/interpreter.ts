@@ -143,7 +143,12 @@ export class Interpreter {
 
   /** Runs the top-level machine. */
   run(machine: Machine, input: unknown): Promise<unknown> {
-    const branch: Branch = { vars: new VariableScope(), groups: [], prev: 0, queryLanguage: machine.QueryLanguage ?? "JSONPath" };
+    const branch: Branch = {
+      vars: new VariableScope(),
+      groups: [],
+      prev: 0,
+      queryLanguage: machine.QueryLanguage ?? "JSONPath",
+    };
     return this.runMachine(machine, input, branch);
   }
 
@@ -161,12 +166,20 @@ export class Interpreter {
     return data;
   }
 
-  private contextFor(name: string, enteredTime: number, branch: Branch, retryCount: number | undefined, token?: string): unknown {
+  private contextFor(
+    name: string,
+    enteredTime: number,
+    branch: Branch,
+    retryCount: number | undefined,
+    token?: string,
+  ): unknown {
     const withRetry = retryCount !== undefined;
     const ctx: Record<string, unknown> = {
       Execution: this.rt.context.Execution,
       StateMachine: this.rt.context.StateMachine,
-      State: withRetry ? { Name: name, EnteredTime: isoTime(enteredTime), RetryCount: retryCount } : { Name: name, EnteredTime: isoTime(enteredTime) },
+      State: withRetry
+        ? { Name: name, EnteredTime: isoTime(enteredTime), RetryCount: retryCount }
+        : { Name: name, EnteredTime: isoTime(enteredTime) },
     };
     if (token !== undefined) ctx.Task = { Token: token };
     if (branch.mapItem) ctx.Map = { Item: branch.mapItem };
@@ -245,7 +258,12 @@ export class Interpreter {
   }
 
   /** @internal */
-  newBranch(parent: Branch, ql: QueryLanguage, mapItem?: Record<string, unknown>, group?: { cancelled: boolean }): Branch {
+  newBranch(
+    parent: Branch,
+    ql: QueryLanguage,
+    mapItem?: Record<string, unknown>,
+    group?: { cancelled: boolean },
+  ): Branch {
     return {
       vars: new VariableScope(parent.vars),
       groups: group ? [...parent.groups, group] : parent.groups,
@@ -256,13 +274,23 @@ export class Interpreter {
   }
 
   /** @internal */
-  contextObject(name: string, enteredTime: number, branch: Branch, retryCount: number | undefined, token?: string): unknown {
+  contextObject(
+    name: string,
+    enteredTime: number,
+    branch: Branch,
+    retryCount: number | undefined,
+    token?: string,
+  ): unknown {
     return this.contextFor(name, enteredTime, branch, retryCount, token);
   }
 
   /** @internal */
   scopes() {
-    return { path: this.pathScope.bind(this), jsonata: this.jsonataScope.bind(this), addEvent: this.addEvent.bind(this) };
+    return {
+      path: this.pathScope.bind(this),
+      jsonata: this.jsonataScope.bind(this),
+      addEvent: this.addEvent.bind(this),
+    };
   }
 }
 
@@ -334,7 +362,11 @@ class StateExecution {
 
   /** Records the exit event and picks the transition. */
   private finish(r: { output: unknown; assigned?: Record<string, unknown> }, nextOverride?: string): StateOutcome {
-    const details: Record<string, unknown> = { name: this.name, output: toJson(r.output), outputDetails: { truncated: false } };
+    const details: Record<string, unknown> = {
+      name: this.name,
+      output: toJson(r.output),
+      outputDetails: { truncated: false },
+    };
     if (r.assigned && Object.keys(r.assigned).length > 0) {
       details.assignedVariables = Object.fromEntries(Object.entries(r.assigned).map(([k, v]) => [k, toJson(v)]));
       details.assignedVariablesDetails = { truncated: false };
@@ -420,17 +452,22 @@ class StateExecution {
       if (s.Seconds !== undefined) until = now + Number(s.Seconds) * 1000;
       else if (s.SecondsPath !== undefined) {
         const r = resolvePath(s.SecondsPath, scope);
-        if (!r.found) throw runtimeError(`The SecondsPath parameter does not reference an input value: ${s.SecondsPath}`);
+        if (!r.found)
+          throw runtimeError(`The SecondsPath parameter does not reference an input value: ${s.SecondsPath}`);
         if (typeof r.value !== "number" || !Number.isInteger(r.value)) {
-          throw runtimeError(`The SecondsPath parameter cannot be parsed as a long value: ${s.SecondsPath} == ${formatPlain(r.value)}`);
+          throw runtimeError(
+            `The SecondsPath parameter cannot be parsed as a long value: ${s.SecondsPath} == ${formatPlain(r.value)}`,
+          );
         }
-        if (r.value < 0) throw runtimeError(`The SecondsPath parameter references a negative value: ${s.SecondsPath} == ${r.value}`);
+        if (r.value < 0)
+          throw runtimeError(`The SecondsPath parameter references a negative value: ${s.SecondsPath} == ${r.value}`);
         until = now + r.value * 1000;
       } else if (s.Timestamp !== undefined) {
         until = parseTimestamp(String(s.Timestamp)) ?? now;
       } else {
         const r = resolvePath(String(s.TimestampPath), scope);
-        if (!r.found) throw runtimeError(`The TimestampPath parameter does not reference an input value: ${s.TimestampPath}`);
+        if (!r.found)
+          throw runtimeError(`The TimestampPath parameter does not reference an input value: ${s.TimestampPath}`);
         const parsed = typeof r.value === "string" ? parseTimestamp(r.value) : undefined;
         if (parsed === undefined) {
           throw runtimeError(
@@ -445,7 +482,9 @@ class StateExecution {
   }
 
   /** Output processing for states without a result (Wait, Succeed): JSONPath InputPath/OutputPath, JSONata Output. */
-  private async plainOutput(resultForAssign: unknown): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
+  private async plainOutput(
+    resultForAssign: unknown,
+  ): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
     const s = this.state;
     if (this.jsonata) {
       const output = s.Output === undefined ? this.rawInput : await this.evalJsonata(s.Output, "Output");
@@ -577,7 +616,8 @@ class StateExecution {
     const errorOutput: Record<string, unknown> = { Error: err.error, Cause: err.cause ?? "" };
     if (this.jsonata) {
       const extra = { errorOutput };
-      const output = catcher.Output === undefined ? errorOutput : await this.evalJsonata(catcher.Output, "Output", extra);
+      const output =
+        catcher.Output === undefined ? errorOutput : await this.evalJsonata(catcher.Output, "Output", extra);
       const assigned = await this.evaluateAssign(catcher.Assign, undefined, extra);
       this.commitAssign(assigned);
       return this.finish({ output, ...(assigned ? { assigned } : {}) }, catcher.Next);
@@ -591,9 +631,17 @@ class StateExecution {
   /** One attempt of a Task/Map/Parallel: input processing, the work, result processing. */
   private async executeOnce(): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
     const s = this.state;
+    // A callback task's token must be visible to its parameters as `$$.Task.Token`.
+    const token =
+      s.Type === "Task" && String(s.Resource).endsWith(".waitForTaskToken") ? this.rt.random.uuid() : undefined;
     if (this.jsonata) {
-      const args = s.Type === "Map" ? undefined : s.Arguments === undefined ? this.rawInput : await this.evalJsonata(s.Arguments, "Arguments");
-      const result = await this.work(args, this.rawInput);
+      const args =
+        s.Type === "Map"
+          ? undefined
+          : s.Arguments === undefined
+            ? this.rawInput
+            : await evaluateJsonataTemplate(s.Arguments, this.jsonataScope({}, token), "Arguments");
+      const result = await this.work(args, this.rawInput, token);
       const extra = { result };
       const output = s.Output === undefined ? result : await this.evalJsonata(s.Output, "Output", extra);
       const assigned = await this.evaluateAssign(s.Assign, undefined, extra);
@@ -602,8 +650,9 @@ class StateExecution {
     }
     const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
     let effective = input;
-    if (s.Type !== "Map" && s.Parameters !== undefined) effective = evaluateTemplate(s.Parameters, this.pathScope(input));
-    let result = await this.work(effective, input);
+    if (s.Type !== "Map" && s.Parameters !== undefined)
+      effective = evaluateTemplate(s.Parameters, this.pathScope(input, token));
+    let result = await this.work(effective, input, token);
     if (s.ResultSelector !== undefined) result = evaluateTemplate(s.ResultSelector, this.pathScope(result));
     const assigned = await this.evaluateAssign(s.Assign, result, {});
     const merged = applyResultPath(s.ResultPath, this.rawInput, result);
@@ -612,10 +661,10 @@ class StateExecution {
     return { output, ...(assigned ? { assigned } : {}) };
   }
 
-  private work(effective: unknown, input: unknown): Promise<unknown> {
+  private work(effective: unknown, input: unknown, token: string | undefined): Promise<unknown> {
     switch (this.state.Type) {
       case "Task":
-        return this.task(effective);
+        return this.task(effective, token);
       case "Parallel":
         return this.parallel(effective);
       default:
@@ -625,33 +674,28 @@ class StateExecution {
 
   // ---- Task ---------------------------------------------------------------------------------------------
 
-  private async task(parameters: unknown): Promise<unknown> {
+  private async task(parameters: unknown, token: string | undefined): Promise<unknown> {
     const s = this.state;
     const resource = String(s.Resource);
     const parsed = parseResource(resource);
     if (!parsed) throw runtimeError(`The resource '${resource}' is not a valid Task resource ARN`);
-    const token = parsed.kind === "service" && parsed.pattern === "waitForTaskToken" ? this.rt.random.uuid() : undefined;
-    if (token !== undefined) {
-      // `$$.Task.Token` must be visible to the parameters: re-evaluate them with the token in the context.
-      parameters = this.jsonata
-        ? s.Arguments === undefined
-          ? this.rawInput
-          : await evaluateJsonataTemplate(s.Arguments, this.jsonataScope({}, token), "Arguments")
-        : s.Parameters === undefined
-          ? parameters
-          : evaluateTemplate(s.Parameters, this.pathScope(applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput)), token));
-    }
     const timeoutSeconds = await this.numberField("TimeoutSeconds", "TimeoutSecondsPath");
     const heartbeatSeconds = await this.numberField("HeartbeatSeconds", "HeartbeatSecondsPath");
     const ev = taskEvents(parsed);
     const scheduled: Record<string, unknown> =
       parsed.kind === "service"
-        ? { resourceType: parsed.resourceType, resource: parsed.resourceName, region: this.rt.region, parameters: toJson(parameters) }
+        ? {
+            resourceType: parsed.resourceType,
+            resource: parsed.resourceName,
+            region: this.rt.region,
+            parameters: toJson(parameters),
+          }
         : { resource: resource, input: toJson(parameters), inputDetails: { truncated: false } };
     if (timeoutSeconds !== undefined) scheduled.timeoutInSeconds = timeoutSeconds;
     if (heartbeatSeconds !== undefined) scheduled.heartbeatInSeconds = heartbeatSeconds;
     this.addEvent(ev.scheduled, { [ev.scheduledKey]: scheduled });
-    const ids = parsed.kind === "service" ? { resourceType: parsed.resourceType, resource: parsed.resourceName } : undefined;
+    const ids =
+      parsed.kind === "service" ? { resourceType: parsed.resourceType, resource: parsed.resourceName } : undefined;
     this.addEvent(ev.started, ids ? { taskStartedEventDetails: ids } : {});
 
     const call: IntegrationCall = {
@@ -668,11 +712,11 @@ class StateExecution {
       let work = this.invoke(call, token, heartbeatSeconds);
       if (timeoutSeconds !== undefined) {
         const cancel = new AbortController();
-        const timer = this.rt.clock.sleep(timeoutSeconds * 1000, AbortSignal.any([cancel.signal, this.rt.termination.signal])).then(
-          () => {
+        const timer = this.rt.clock
+          .sleep(timeoutSeconds * 1000, AbortSignal.any([cancel.signal, this.rt.termination.signal]))
+          .then(() => {
             throw new StatesError("States.Timeout", undefined);
-          },
-        );
+          });
         timer.catch(() => {});
         work = Promise.race([work, timer]).finally(() => cancel.abort());
       }
@@ -683,19 +727,34 @@ class StateExecution {
       return result;
     } catch (e) {
       if (e === TERMINATED) throw e;
-      const err = e instanceof StatesError ? e : new StatesError("States.TaskFailed", e instanceof Error ? e.message : String(e));
+      const err =
+        e instanceof StatesError ? e : new StatesError("States.TaskFailed", e instanceof Error ? e.message : String(e));
       if (err.error === "States.Timeout" || err.error === "States.HeartbeatTimeout") {
-        this.addEvent(ev.timedOut, { [ev.timedOutKey]: { ...(ids ?? {}), error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) } });
+        this.addEvent(ev.timedOut, {
+          [ev.timedOutKey]: {
+            ...(ids ?? {}),
+            error: err.error,
+            ...(err.cause !== undefined ? { cause: err.cause } : {}),
+          },
+        });
       } else if (!(err.stateScoped && err.error === "States.Runtime")) {
         this.addEvent(ev.failed, {
-          [ev.failedKey]: { ...(ids ?? {}), error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) },
+          [ev.failedKey]: {
+            ...(ids ?? {}),
+            error: err.error,
+            ...(err.cause !== undefined ? { cause: err.cause } : {}),
+          },
         });
       }
       throw err;
     }
   }
 
-  private async invoke(call: IntegrationCall, token: string | undefined, heartbeatSeconds: number | undefined): Promise<unknown> {
+  private async invoke(
+    call: IntegrationCall,
+    token: string | undefined,
+    heartbeatSeconds: number | undefined,
+  ): Promise<unknown> {
     const mocked = this.rt.mocks?.next(this.name);
     if (mocked && mocked.kind !== "unmocked") {
       if (mocked.kind === "exhausted") {
@@ -748,7 +807,11 @@ class StateExecution {
     });
     try {
       const results = await runLimited(
-        children.map(({ child, machine }) => () => this.interp.runBranch(machine, input, child)),
+        children.map(
+          ({ child, machine }) =>
+            () =>
+              this.interp.runBranch(machine, input, child),
+        ),
         0,
         group,
       );
@@ -780,7 +843,8 @@ class StateExecution {
         }
       } else {
         items = this.rawInput;
-        if (!Array.isArray(items)) throw queryEvaluationError(`Map state input must be an array but was: ${toJson(items)}`);
+        if (!Array.isArray(items))
+          throw queryEvaluationError(`Map state input must be an array but was: ${toJson(items)}`);
       }
     } else {
       items = s.ItemsPath === undefined ? input : requirePath(String(s.ItemsPath), this.pathScope(input), "ItemsPath");
@@ -790,7 +854,9 @@ class StateExecution {
     }
     const list = items as unknown[];
     const maxConcurrency = await this.mapNumber("MaxConcurrency", "MaxConcurrencyPath", "integer");
-    const toleratedCount = distributed ? await this.mapNumber("ToleratedFailureCount", "ToleratedFailureCountPath", "integer") : undefined;
+    const toleratedCount = distributed
+      ? await this.mapNumber("ToleratedFailureCount", "ToleratedFailureCountPath", "integer")
+      : undefined;
     const toleratedPct = distributed
       ? await this.mapNumber("ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "float")
       : undefined;
@@ -811,29 +877,42 @@ class StateExecution {
       const tmp = this.interp.newBranch(this.branch, this.ql, item);
       if (this.jsonata) {
         const ctx = this.interp.contextObject(this.name, this.enteredAt, tmp, undefined);
-        prepared.push(await evaluateJsonataTemplate(selector, this.interp.scopes().jsonata({ input: this.rawInput, context: ctx }, tmp), "ItemSelector"));
+        prepared.push(
+          await evaluateJsonataTemplate(
+            selector,
+            this.interp.scopes().jsonata({ input: this.rawInput, context: ctx }, tmp),
+            "ItemSelector",
+          ),
+        );
       } else {
         const ctx = this.interp.contextObject(this.name, this.enteredAt, tmp, undefined);
         prepared.push(evaluateTemplate(selector, this.interp.scopes().path(input, ctx, tmp)));
       }
     }
     const ql = processor.QueryLanguage ?? this.ql;
-    if (distributed) return this.distributedMap(processor, list, prepared, ql, maxConcurrency, toleratedCount, toleratedPct);
+    if (distributed)
+      return this.distributedMap(processor, list, prepared, ql, maxConcurrency, toleratedCount, toleratedPct);
 
     const mapStarted = this.branch.prev;
     const group = { cancelled: false };
     const jobs = prepared.map((itemInput, index) => async () => {
       const child = this.interp.newBranch(this.branch, ql, { Index: index, Value: list[index] }, group);
       child.prev = mapStarted;
-      this.interp.scopes().addEvent(child, "MapIterationStarted", { mapIterationStartedEventDetails: { name: this.name, index } });
+      this.interp
+        .scopes()
+        .addEvent(child, "MapIterationStarted", { mapIterationStartedEventDetails: { name: this.name, index } });
       try {
         const out = await this.interp.runBranch(processor, itemInput, child);
-        this.interp.scopes().addEvent(child, "MapIterationSucceeded", { mapIterationSucceededEventDetails: { name: this.name, index } });
+        this.interp
+          .scopes()
+          .addEvent(child, "MapIterationSucceeded", { mapIterationSucceededEventDetails: { name: this.name, index } });
         return out;
       } catch (e) {
         const type = e === TERMINATED ? "MapIterationAborted" : "MapIterationFailed";
         if (!this.rt.termination.terminated) {
-          this.interp.scopes().addEvent(child, type, { [`mapIteration${type.slice(12)}EventDetails`]: { name: this.name, index } });
+          this.interp
+            .scopes()
+            .addEvent(child, type, { [`mapIteration${type.slice(12)}EventDetails`]: { name: this.name, index } });
         }
         throw e;
       }
@@ -877,7 +956,12 @@ class StateExecution {
       } catch (e) {
         if (e === TERMINATED) throw e;
         failures++;
-        const err = e instanceof StatesError ? e : e instanceof FailStateError ? new StatesError(e.error ?? "", e.cause) : new StatesError("States.Runtime", String(e));
+        const err =
+          e instanceof StatesError
+            ? e
+            : e instanceof FailStateError
+              ? new StatesError(e.error ?? "", e.cause)
+              : new StatesError("States.Runtime", String(e));
         firstFailure ??= err;
         const tolerated =
           (toleratedCount !== undefined && failures <= toleratedCount) ||
@@ -897,11 +981,16 @@ class StateExecution {
       if (e === TERMINATED) throw e;
       const thresholdSet = toleratedCount !== undefined || toleratedPct !== undefined;
       const err = thresholdSet
-        ? new StatesError("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
+        ? new StatesError(
+            "States.ExceedToleratedFailureThreshold",
+            "The specified tolerated failure threshold was exceeded",
+          )
         : e instanceof StatesError
           ? e
           : new StatesError("States.Runtime", String(e));
-      this.addEvent("MapRunFailed", { mapRunFailedEventDetails: { error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) } });
+      this.addEvent("MapRunFailed", {
+        mapRunFailedEventDetails: { error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) },
+      });
       this.addEvent("MapStateFailed");
       throw err;
     }
@@ -987,7 +1076,11 @@ function taskEvents(parsed: ParsedResource) {
  * Runs jobs with at most `limit` in flight (0 = unlimited); results in job order. The first failure (in time) wins:
  * the group is cancelled so siblings stop at their next state, and the failure is rethrown once all have settled.
  */
-async function runLimited<T>(jobs: Array<() => Promise<T>>, limit: number, group: { cancelled: boolean }): Promise<T[]> {
+async function runLimited<T>(
+  jobs: Array<() => Promise<T>>,
+  limit: number,
+  group: { cancelled: boolean },
+): Promise<T[]> {
   const results = new Array<T>(jobs.length);
   const width = limit <= 0 ? jobs.length : Math.min(limit, jobs.length);
   let nextIndex = 0;

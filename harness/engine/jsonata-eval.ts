@@ -76,7 +76,8 @@ function bindings(scope: JsonataScope): Record<string, unknown> {
       const s = step as number;
       for (let i = start as number; s > 0 ? i <= (end as number) : i >= (end as number); i += s) {
         out.push(i);
-        if (out.length > 1000) throw new StatesError("States.QueryEvaluationError", "$range produces at most 1000 items");
+        if (out.length > 1000)
+          throw new StatesError("States.QueryEvaluationError", "$range produces at most 1000 items");
       }
       return out;
     },
@@ -105,7 +106,10 @@ function bindings(scope: JsonataScope): Record<string, unknown> {
       try {
         return JSON.parse(text);
       } catch (e) {
-        throw new StatesError("States.QueryEvaluationError", `$parse could not parse the JSON string: ${jsonataMessage(e)}`);
+        throw new StatesError(
+          "States.QueryEvaluationError",
+          `$parse could not parse the JSON string: ${jsonataMessage(e)}`,
+        );
       }
     },
   };
@@ -125,7 +129,9 @@ export async function evaluateExpression(text: string, scope: JsonataScope, fiel
     );
   }
   if (result === undefined) {
-    throw queryEvaluationError(`The JSONata expression '${expr}' specified for the field '${field}' returned nothing (undefined).`);
+    throw queryEvaluationError(
+      `The JSONata expression '${expr}' specified for the field '${field}' returned nothing (undefined).`,
+    );
   }
   return normalise(result);
 }

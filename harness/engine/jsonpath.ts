@@ -122,7 +122,8 @@ export function setAtPath(target: unknown, path: string, value: unknown): unknow
     const seg = segments[i]!;
     const next = cur[seg];
     if (next === undefined || next === null) cur[seg] = {};
-    else if (typeof next !== "object") throw new TypeError(`cannot set '${path}': '${String(seg)}' is a ${typeName(next)}`);
+    else if (typeof next !== "object")
+      throw new TypeError(`cannot set '${path}': '${String(seg)}' is a ${typeName(next)}`);
     else cur[seg] = cloneShallow(next);
     cur = cur[seg];
   }

@@ -30,7 +30,7 @@ const schema = z
       z.string(),
       z.object({ TestCases: z.record(z.string(), z.record(z.string(), z.string())) }).strict(),
     ),
-    MockedResponses: z.record(z.string(), z.record(z.string().regex(/^\d+(-\d+)?$/, "keys are \"N\" or \"N-M\""), stepSchema)),
+    MockedResponses: z.record(z.string(), z.record(z.string(), stepSchema)),
   })
   .strict();
 
@@ -62,6 +62,11 @@ export class MockConfigFile {
   ) {
     const problems: string[] = [];
     for (const [name, steps] of Object.entries(config.MockedResponses)) {
+      const badKeys = Object.keys(steps).filter((k) => !/^\d+(-\d+)?$/.test(k));
+      for (const k of badKeys) {
+        problems.push(`$.MockedResponses.${name}.${k}: invocation keys are "N" or "N-M" (e.g. "0", "1-2")`);
+      }
+      if (badKeys.length) continue;
       const ranges: Range[] = Object.entries(steps).map(([key, step]) => {
         const [a, b] = key.split("-").map(Number) as [number, number | undefined];
         return { from: a, to: b ?? a, step };
@@ -106,7 +111,9 @@ export class MockConfigFile {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       throw new MockConfigError(
-        parsed.error.issues.map((i) => `$${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${i.message}`),
+        parsed.error.issues.map(
+          (i) => `$${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${i.message}`,
+        ),
         file,
       );
     }
