@@ -42,7 +42,9 @@ async function main(): Promise<number> {
         .filter(([k]) => k !== "bench" && k !== "executionsPerSecond")
         .map(([k, v]) => `${k}=${typeof v === "number" ? Math.round(v * 100) / 100 : String(v)}`)
         .join(" ");
-      process.stdout.write(`${r.bench.padEnd(16)} ${String(r.executionsPerSecond).padStart(7)} executions/s   ${extra}\n`);
+      process.stdout.write(
+        `${r.bench.padEnd(16)} ${String(r.executionsPerSecond).padStart(7)} executions/s   ${extra}\n`,
+      );
     }
   }
   return 0;

@@ -14,7 +14,14 @@ export const PIPELINE_SHAPED_JSONPATH: StateMachineDefinition = {
       Parameters: { FunctionName: "run-athena-query", "Payload.$": "$" },
       ResultSelector: { "QueryExecutionId.$": "$.Payload.QueryExecutionId" },
       ResultPath: "$.query",
-      Retry: [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
+      Retry: [
+        {
+          ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+          IntervalSeconds: 2,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+        },
+      ],
       Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailureSNS" }],
       Next: "WaitBeforePoll",
     },
@@ -23,7 +30,10 @@ export const PIPELINE_SHAPED_JSONPATH: StateMachineDefinition = {
       Type: "Task",
       Resource: "arn:aws:states:::aws-sdk:athena:getQueryExecution",
       Parameters: { "QueryExecutionId.$": "$.query.QueryExecutionId" },
-      ResultSelector: { "State.$": "$.QueryExecution.Status.State", "OutputLocation.$": "$.QueryExecution.ResultConfiguration.OutputLocation" },
+      ResultSelector: {
+        "State.$": "$.QueryExecution.Status.State",
+        "OutputLocation.$": "$.QueryExecution.ResultConfiguration.OutputLocation",
+      },
       ResultPath: "$.status",
       Retry: [{ ErrorEquals: ["Athena.TooManyRequestsException"], IntervalSeconds: 1, MaxAttempts: 3 }],
       Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailureSNS" }],
@@ -33,7 +43,13 @@ export const PIPELINE_SHAPED_JSONPATH: StateMachineDefinition = {
       Type: "Choice",
       Choices: [
         { Variable: "$.status.State", StringEquals: "SUCCEEDED", Next: "CopyResultsToProduction" },
-        { Or: [{ Variable: "$.status.State", StringEquals: "FAILED" }, { Variable: "$.status.State", StringEquals: "CANCELLED" }], Next: "NotifyFailureSNS" },
+        {
+          Or: [
+            { Variable: "$.status.State", StringEquals: "FAILED" },
+            { Variable: "$.status.State", StringEquals: "CANCELLED" },
+          ],
+          Next: "NotifyFailureSNS",
+        },
       ],
       Default: "WaitBeforePoll",
     },
@@ -52,7 +68,10 @@ export const PIPELINE_SHAPED_JSONPATH: StateMachineDefinition = {
     NotifyFailureSNS: {
       Type: "Task",
       Resource: "arn:aws:states:::sns:publish",
-      Parameters: { TopicArn: "arn:aws:sns:us-east-1:000000000000:healthcare-pipelines-failures", "Message.$": "States.JsonToString($)" },
+      Parameters: {
+        TopicArn: "arn:aws:sns:us-east-1:000000000000:healthcare-pipelines-failures",
+        "Message.$": "States.JsonToString($)",
+      },
       Next: "PipelineFailed",
     },
     PipelineFailed: { Type: "Fail", Error: "PipelineFailed", Cause: "see SNS" },
@@ -72,8 +91,17 @@ export const PIPELINE_SHAPED_JSONATA: StateMachineDefinition = {
       Arguments: { FunctionName: "run-athena-query", Payload: "{% $states.input %}" },
       Assign: { queryId: "{% $states.result.Payload.QueryExecutionId %}" },
       Output: "{% $states.input %}",
-      Retry: [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
-      Catch: [{ ErrorEquals: ["States.ALL"], Assign: { failure: "{% $states.errorOutput %}" }, Next: "NotifyFailureSNS" }],
+      Retry: [
+        {
+          ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+          IntervalSeconds: 2,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+        },
+      ],
+      Catch: [
+        { ErrorEquals: ["States.ALL"], Assign: { failure: "{% $states.errorOutput %}" }, Next: "NotifyFailureSNS" },
+      ],
       Next: "WaitBeforePoll",
     },
     WaitBeforePoll: { Type: "Wait", Seconds: 10, Next: "GetAthenaQueryExecution" },
@@ -84,7 +112,9 @@ export const PIPELINE_SHAPED_JSONATA: StateMachineDefinition = {
       Assign: { queryState: "{% $states.result.QueryExecution.Status.State %}" },
       Output: "{% $states.input %}",
       Retry: [{ ErrorEquals: ["Athena.TooManyRequestsException"], IntervalSeconds: 1, MaxAttempts: 3 }],
-      Catch: [{ ErrorEquals: ["States.ALL"], Assign: { failure: "{% $states.errorOutput %}" }, Next: "NotifyFailureSNS" }],
+      Catch: [
+        { ErrorEquals: ["States.ALL"], Assign: { failure: "{% $states.errorOutput %}" }, Next: "NotifyFailureSNS" },
+      ],
       Next: "CheckAthenaStatus",
     },
     CheckAthenaStatus: {
@@ -104,13 +134,18 @@ export const PIPELINE_SHAPED_JSONATA: StateMachineDefinition = {
         Key: "{% 'production/state_counts/' & $states.context.Execution.Name & '.csv' %}",
       },
       Output: "{% $states.input %}",
-      Catch: [{ ErrorEquals: ["States.ALL"], Assign: { failure: "{% $states.errorOutput %}" }, Next: "NotifyFailureSNS" }],
+      Catch: [
+        { ErrorEquals: ["States.ALL"], Assign: { failure: "{% $states.errorOutput %}" }, Next: "NotifyFailureSNS" },
+      ],
       Next: "Success",
     },
     NotifyFailureSNS: {
       Type: "Task",
       Resource: "arn:aws:states:::sns:publish",
-      Arguments: { TopicArn: "arn:aws:sns:us-east-1:000000000000:healthcare-pipelines-failures", Message: "{% $string($states.input) %}" },
+      Arguments: {
+        TopicArn: "arn:aws:sns:us-east-1:000000000000:healthcare-pipelines-failures",
+        Message: "{% $string($states.input) %}",
+      },
       Next: "PipelineFailed",
     },
     PipelineFailed: { Type: "Fail", Error: "PipelineFailed", Cause: "see SNS" },

@@ -2,7 +2,10 @@ import { runConformance } from "../engine/conformance";
 import { UsageError, type CliIO } from "./io";
 
 /** `conformance [dir] [--json]`: runs a corpus directory; closing line `N passed, M failed`. */
-export async function conformanceCommand(args: { dir?: string; json?: boolean; verbose?: boolean }, io: CliIO): Promise<number> {
+export async function conformanceCommand(
+  args: { dir?: string; json?: boolean; verbose?: boolean },
+  io: CliIO,
+): Promise<number> {
   const dir = args.dir ?? "../shared/conformance/visible";
   let summary;
   try {
@@ -20,7 +23,14 @@ export async function conformanceCommand(args: { dir?: string; json?: boolean; v
         byFeature: summary.byFeature,
         deterministicJsonPath: summary.deterministicJsonPath,
         deterministicJsonata: summary.deterministicJsonata,
-        cases: summary.outcomes.map((o) => ({ id: o.id, file: o.file, passed: o.passed, reason: o.reason, expected: o.expected, actual: o.actual })),
+        cases: summary.outcomes.map((o) => ({
+          id: o.id,
+          file: o.file,
+          passed: o.passed,
+          reason: o.reason,
+          expected: o.expected,
+          actual: o.actual,
+        })),
       }) + "\n",
     );
     return summary.failed === 0 ? 0 : 1;

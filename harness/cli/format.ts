@@ -17,12 +17,23 @@ export function formatHistory(events: HistoryEvent[], start: number): string {
       const d = e.stateEnteredEventDetails as { name: string };
       lines.push(`${t}  ${d.name} (${e.type.replace("StateEntered", "")})`);
     } else if (e.type === "TaskFailed" || e.type === "LambdaFunctionFailed" || e.type.endsWith("TimedOut")) {
-      const d = (Object.entries(e).find(([k]) => k.endsWith("EventDetails"))?.[1] ?? {}) as { error?: string; cause?: string };
+      const d = (Object.entries(e).find(([k]) => k.endsWith("EventDetails"))?.[1] ?? {}) as {
+        error?: string;
+        cause?: string;
+      };
       lines.push(`${t}    ✗ ${e.type}: ${d.error ?? ""}${d.cause ? ` — ${truncate(d.cause, 100)}` : ""}`);
     } else if (e.type === "TaskScheduled" || e.type === "LambdaFunctionScheduled") {
-      const d = (e.taskScheduledEventDetails ?? e.lambdaFunctionScheduledEventDetails) as { resourceType?: string; resource: string };
+      const d = (e.taskScheduledEventDetails ?? e.lambdaFunctionScheduledEventDetails) as {
+        resourceType?: string;
+        resource: string;
+      };
       lines.push(`${t}    → ${d.resourceType ? `${d.resourceType}:` : ""}${d.resource}`);
-    } else if (e.type === "ExecutionSucceeded" || e.type === "ExecutionFailed" || e.type === "ExecutionAborted" || e.type === "ExecutionTimedOut") {
+    } else if (
+      e.type === "ExecutionSucceeded" ||
+      e.type === "ExecutionFailed" ||
+      e.type === "ExecutionAborted" ||
+      e.type === "ExecutionTimedOut"
+    ) {
       lines.push(`${t}  ${e.type}`);
     }
   }

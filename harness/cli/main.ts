@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { conformanceCommand } from "./conformance-command";
 import { execCommand } from "./exec-command";
 import { EXIT, UsageError, type CliIO } from "./io";
@@ -53,7 +53,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         const { values, positionals } = parse(rest, { json: { type: "boolean" }, verbose: { type: "boolean" } });
         if (positionals.length > 1) throw new UsageError("conformance takes at most one directory");
         return await conformanceCommand(
-          { ...(positionals[0] !== undefined ? { dir: positionals[0] } : {}), json: Boolean(values.json), verbose: Boolean(values.verbose) },
+          {
+            ...(positionals[0] !== undefined ? { dir: positionals[0] } : {}),
+            json: Boolean(values.json),
+            verbose: Boolean(values.verbose),
+          },
           io,
         );
       }
@@ -69,9 +73,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]["options"]) {
+function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>) {
   try {
-    return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

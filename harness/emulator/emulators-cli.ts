@@ -9,14 +9,21 @@ async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { port: { type: "string" }, "real-time": { type: "boolean" }, "mock-config": { type: "string" }, help: { type: "boolean" } },
+      options: {
+        port: { type: "string" },
+        "real-time": { type: "boolean" },
+        "mock-config": { type: "string" },
+        help: { type: "boolean" },
+      },
     }));
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write("Usage: npm run emulators [-- --port 4566] [--real-time] [--mock-config <MockConfigFile.json>]\n");
+    process.stdout.write(
+      "Usage: npm run emulators [-- --port 4566] [--real-time] [--mock-config <MockConfigFile.json>]\n",
+    );
     return 0;
   }
   const port = values.port === undefined ? 4566 : Number(values.port);
@@ -45,7 +52,9 @@ async function main(): Promise<number> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     process.stderr.write(
-      code === "EADDRINUSE" ? `error: port ${port} is in use (is LocalStack running?); pass --port 0 for a free one\n` : `error: ${(e as Error).message}\n`,
+      code === "EADDRINUSE"
+        ? `error: port ${port} is in use (is LocalStack running?); pass --port 0 for a free one\n`
+        : `error: ${(e as Error).message}\n`,
     );
     return 2;
   }

@@ -7,7 +7,7 @@ export class StatesError extends Error {
   override readonly name = "StatesError";
   constructor(
     readonly error: string,
-    readonly cause?: string,
+    override readonly cause?: string,
     /**
      * When true the cause is a detail that AWS prefixes with "An error occurred while executing the state 'X'
      * (entered at the event id #N). " — the interpreter adds that prefix where the state is known.

@@ -1026,7 +1026,7 @@ export class FailStateError extends Error {
   override readonly name = "FailStateError";
   constructor(
     readonly error: string | undefined,
-    readonly cause: string | undefined,
+    override readonly cause: string | undefined,
   ) {
     super(`${error ?? ""}: ${cause ?? ""}`);
   }
@@ -1084,20 +1084,21 @@ async function runLimited<T>(
   const results = new Array<T>(jobs.length);
   const width = limit <= 0 ? jobs.length : Math.min(limit, jobs.length);
   let nextIndex = 0;
-  let failure: { error: unknown } | undefined;
+  const outcome: { failure?: { error: unknown } } = {};
   const worker = async () => {
-    while (!failure && nextIndex < jobs.length) {
+    while (!outcome.failure && nextIndex < jobs.length) {
       const i = nextIndex++;
       try {
         results[i] = await jobs[i]!();
       } catch (e) {
-        if (!failure || (failure.error === TERMINATED && e !== TERMINATED)) failure = { error: e };
+        const prior = outcome.failure as { error: unknown } | undefined;
+        if (!prior || (prior.error === TERMINATED && e !== TERMINATED)) outcome.failure = { error: e };
         group.cancelled = true;
       }
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
-  if (failure) throw failure.error;
+  if (outcome.failure) throw outcome.failure.error;
   return results;
 }
 

@@ -9,13 +9,23 @@ import { ConfigurationError, readConfig, stateCountsQuery } from "./handler";
 describe("readConfig", () => {
   it("names every missing or invalid setting at once", () => {
     expect(() => readConfig({})).toThrow(ConfigurationError);
-    expect(() => readConfig({})).toThrow(/ATHENA_DATABASE is not set; ATHENA_TABLE is not set; ATHENA_OUTPUT_LOCATION is not set/);
-    expect(() => readConfig({ ATHENA_DATABASE: "db; drop", ATHENA_TABLE: "t", ATHENA_OUTPUT_LOCATION: "bucket/x" })).toThrow(
+    expect(() => readConfig({})).toThrow(
+      /ATHENA_DATABASE is not set; ATHENA_TABLE is not set; ATHENA_OUTPUT_LOCATION is not set/,
+    );
+    expect(() =>
+      readConfig({ ATHENA_DATABASE: "db; drop", ATHENA_TABLE: "t", ATHENA_OUTPUT_LOCATION: "bucket/x" }),
+    ).toThrow(
       /ATHENA_DATABASE 'db; drop' is not a valid identifier; ATHENA_OUTPUT_LOCATION 'bucket\/x' must be an s3:\/\/bucket\/prefix\/ URL/,
     );
   });
   it("defaults the workgroup and normalises the output location", () => {
-    expect(readConfig({ ATHENA_DATABASE: "healthcare", ATHENA_TABLE: "patients", ATHENA_OUTPUT_LOCATION: "s3://results/athena" })).toEqual({
+    expect(
+      readConfig({
+        ATHENA_DATABASE: "healthcare",
+        ATHENA_TABLE: "patients",
+        ATHENA_OUTPUT_LOCATION: "s3://results/athena",
+      }),
+    ).toEqual({
       database: "healthcare",
       table: "patients",
       workGroup: "primary",
@@ -23,7 +33,9 @@ describe("readConfig", () => {
     });
   });
   it("builds the state-counts query", () => {
-    expect(stateCountsQuery("patients")).toBe("SELECT state, COUNT(*) AS patient_count FROM patients GROUP BY state ORDER BY state");
+    expect(stateCountsQuery("patients")).toBe(
+      "SELECT state, COUNT(*) AS patient_count FROM patients GROUP BY state ORDER BY state",
+    );
   });
 });
 

@@ -67,5 +67,8 @@ export const handler = async (event: { executionName?: string } = {}): Promise<R
     }),
   );
   if (!res.QueryExecutionId) throw new Error("Athena returned no QueryExecutionId");
-  return { QueryExecutionId: res.QueryExecutionId, OutputLocation: `${config.outputLocation}${res.QueryExecutionId}.csv` };
+  return {
+    QueryExecutionId: res.QueryExecutionId,
+    OutputLocation: `${config.outputLocation}${res.QueryExecutionId}.csv`,
+  };
 };

@@ -60,7 +60,9 @@ export const handler = async (event: { Records?: S3EventRecord[] }): Promise<Sta
       continue;
     }
     const name = executionNameFor(key, record.s3?.object?.eTag ?? "");
-    const input = { source: { bucket: record.s3?.bucket?.name, key, eTag: record.s3?.object?.eTag, size: record.s3?.object?.size } };
+    const input = {
+      source: { bucket: record.s3?.bucket?.name, key, eTag: record.s3?.object?.eTag, size: record.s3?.object?.size },
+    };
     try {
       const res = await client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
       result.started.push({ executionArn: res.executionArn!, name, key });

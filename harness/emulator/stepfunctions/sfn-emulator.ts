@@ -52,7 +52,11 @@ function json(status: number, body: unknown): EmulatorResponse {
 
 function requireString(body: Record<string, unknown>, field: string): string {
   const v = body[field];
-  if (typeof v !== "string" || v === "") throw new AwsServiceError("ValidationException", `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  if (typeof v !== "string" || v === "")
+    throw new AwsServiceError(
+      "ValidationException",
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   return v;
 }
 
@@ -75,7 +79,10 @@ function limitOf(body: Record<string, unknown>, def: number, max: number): numbe
   const m = body.maxResults;
   if (m === undefined || m === 0) return def;
   if (typeof m !== "number" || !Number.isInteger(m) || m < 0 || m > max) {
-    throw new AwsServiceError("ValidationException", `1 validation error detected: Value '${String(m)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+    throw new AwsServiceError(
+      "ValidationException",
+      `1 validation error detected: Value '${String(m)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    );
   }
   return m;
 }
@@ -113,7 +120,12 @@ export class SfnEmulator implements ServiceEmulator {
   }
 
   private newEngine(): Engine {
-    return new Engine({ clock: this.ctx.clock, seed: this.options.seed ?? 0, integrations: this.resolver, skipValidation: true });
+    return new Engine({
+      clock: this.ctx.clock,
+      seed: this.options.seed ?? 0,
+      integrations: this.resolver,
+      skipValidation: true,
+    });
   }
 
   /** Loads (or replaces) the mock config used by `#TestCase` starts. */
@@ -142,12 +154,21 @@ export class SfnEmulator implements ServiceEmulator {
       try {
         this.loadMockConfig(req.body.toString("utf8"));
       } catch (e) {
-        if (e instanceof MockConfigError) return { status: 400, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: e.message }) };
+        if (e instanceof MockConfigError)
+          return {
+            status: 400,
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ error: e.message }),
+          };
         throw e;
       }
       return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ loaded: true }) };
     }
-    return { status: 404, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: `no control endpoint /_testbed/states/${subpath}` }) };
+    return {
+      status: 404,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ error: `no control endpoint /_testbed/states/${subpath}` }),
+    };
   }
 
   async handle(req: EmulatorRequest): Promise<EmulatorResponse> {
@@ -198,7 +219,12 @@ export class SfnEmulator implements ServiceEmulator {
         const problems = this.definitionProblems(text);
         return json(200, {
           result: problems.length ? "FAIL" : "OK",
-          diagnostics: problems.map((p) => ({ severity: "ERROR", code: "SCHEMA_VALIDATION_FAILED", message: p, location: "/" })),
+          diagnostics: problems.map((p) => ({
+            severity: "ERROR",
+            code: "SCHEMA_VALIDATION_FAILED",
+            message: p,
+            location: "/",
+          })),
         });
       }
       default:
@@ -227,7 +253,8 @@ export class SfnEmulator implements ServiceEmulator {
   private machine(arn: string): StateMachineRecord {
     const m = this.machines.get(arn.split("#")[0]!);
     if (!m) {
-      if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:.+$/.test(arn)) throw new AwsServiceError("InvalidArn", `Invalid Arn: '${arn}'`);
+      if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:.+$/.test(arn))
+        throw new AwsServiceError("InvalidArn", `Invalid Arn: '${arn}'`);
       throw new AwsServiceError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
     }
     return m;
@@ -236,7 +263,8 @@ export class SfnEmulator implements ServiceEmulator {
   private executionRecord(arn: string): ExecutionRecord {
     const r = this.executions.get(arn);
     if (!r) {
-      if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:(execution|express):.+$/.test(arn)) throw new AwsServiceError("InvalidArn", `Invalid Arn: '${arn}'`);
+      if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:(execution|express):.+$/.test(arn))
+        throw new AwsServiceError("InvalidArn", `Invalid Arn: '${arn}'`);
       throw new AwsServiceError("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
     }
     return r;
@@ -249,7 +277,11 @@ export class SfnEmulator implements ServiceEmulator {
     if (!NAME.test(name)) throw new AwsServiceError("InvalidName", `Invalid Name: '${name}'`);
     if (!ROLE_ARN.test(roleArn)) throw new AwsServiceError("InvalidArn", `Invalid Arn: '${roleArn}'`);
     const type = (body.type as "STANDARD" | "EXPRESS" | undefined) ?? "STANDARD";
-    if (type !== "STANDARD" && type !== "EXPRESS") throw new AwsServiceError("ValidationException", `Value '${String(type)}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`);
+    if (type !== "STANDARD" && type !== "EXPRESS")
+      throw new AwsServiceError(
+        "ValidationException",
+        `Value '${String(type)}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+      );
     const definition = this.parseDefinition(definitionText);
     const arn = `arn:aws:states:${req.region}:${req.accountId}:stateMachine:${name}`;
     const existing = this.machines.get(arn);
@@ -259,15 +291,31 @@ export class SfnEmulator implements ServiceEmulator {
       }
       throw new AwsServiceError("StateMachineAlreadyExists", `State Machine Already Exists: '${arn}'`);
     }
-    const rec: StateMachineRecord = { arn, name, definitionText, definition, roleArn, type, creationDate: this.ctx.clock.now() };
+    const rec: StateMachineRecord = {
+      arn,
+      name,
+      definitionText,
+      definition,
+      roleArn,
+      type,
+      creationDate: this.ctx.clock.now(),
+    };
     this.machines.set(arn, rec);
     return { stateMachineArn: arn, creationDate: epochSeconds(rec.creationDate) };
   }
 
   private updateStateMachine(body: Record<string, unknown>) {
     const m = this.machine(requireString(body, "stateMachineArn"));
-    if (body.definition === undefined && body.roleArn === undefined && body.loggingConfiguration === undefined && body.tracingConfiguration === undefined) {
-      throw new AwsServiceError("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified");
+    if (
+      body.definition === undefined &&
+      body.roleArn === undefined &&
+      body.loggingConfiguration === undefined &&
+      body.tracingConfiguration === undefined
+    ) {
+      throw new AwsServiceError(
+        "MissingRequiredParameter",
+        "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified",
+      );
     }
     if (typeof body.definition === "string") {
       m.definition = this.parseDefinition(body.definition);
@@ -302,17 +350,28 @@ export class SfnEmulator implements ServiceEmulator {
     const offset = readToken(body.nextToken);
     const page = all.slice(offset, offset + limit);
     return {
-      stateMachines: page.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: m.type, creationDate: epochSeconds(m.creationDate) })),
+      stateMachines: page.map((m) => ({
+        stateMachineArn: m.arn,
+        name: m.name,
+        type: m.type,
+        creationDate: epochSeconds(m.creationDate),
+      })),
       ...(offset + limit < all.length ? { nextToken: pageToken(offset + limit) } : {}),
     };
   }
 
-  private startExecution(body: Record<string, unknown>, sync: boolean): ExecutionRecord & { response: Record<string, unknown> } {
+  private startExecution(
+    body: Record<string, unknown>,
+    sync: boolean,
+  ): ExecutionRecord & { response: Record<string, unknown> } {
     const smArnRaw = requireString(body, "stateMachineArn");
     const [smArn, testCaseName] = smArnRaw.split("#") as [string, string | undefined];
     const m = this.machine(smArn);
     if (sync && m.type !== "EXPRESS") {
-      throw new AwsServiceError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine");
+      throw new AwsServiceError(
+        "StateMachineTypeNotSupported",
+        "This operation is not supported by this type of state machine",
+      );
     }
     const inputText = body.input === undefined ? "{}" : String(body.input);
     let input: unknown;
@@ -339,7 +398,10 @@ export class SfnEmulator implements ServiceEmulator {
       if (existing) {
         // Idempotent only while running and with the same input (AWS StartExecution semantics for STANDARD).
         if (existing.execution.status === "RUNNING" && existing.inputText === inputText) {
-          return { ...existing, response: { executionArn: arn, startDate: epochSeconds(existing.execution.startDate) } };
+          return {
+            ...existing,
+            response: { executionArn: arn, startDate: epochSeconds(existing.execution.startDate) },
+          };
         }
         throw new AwsServiceError("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
       }
@@ -361,7 +423,10 @@ export class SfnEmulator implements ServiceEmulator {
   private async startSyncExecution(body: Record<string, unknown>) {
     const rec = this.startExecution(body, true);
     await rec.execution.done;
-    return { ...this.describeExecution(rec), billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: 100 } };
+    return {
+      ...this.describeExecution(rec),
+      billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: 100 },
+    };
   }
 
   private describeExecution(r: ExecutionRecord) {
@@ -376,27 +441,47 @@ export class SfnEmulator implements ServiceEmulator {
       ...(e.stopDate !== undefined ? { stopDate: epochSeconds(e.stopDate) } : {}),
       input: r.inputText,
       inputDetails: { included: true },
-      ...(res?.status === "SUCCEEDED" ? { output: JSON.stringify(res.output) ?? "null", outputDetails: { included: true } } : {}),
+      ...(res?.status === "SUCCEEDED"
+        ? { output: JSON.stringify(res.output) ?? "null", outputDetails: { included: true } }
+        : {}),
       ...(res && res.status !== "SUCCEEDED" && res.error !== undefined ? { error: res.error } : {}),
       ...(res && res.status !== "SUCCEEDED" && res.cause !== undefined ? { cause: res.cause } : {}),
-      ...(r.stateMachine.type === "STANDARD" ? { redriveCount: 0, redriveStatus: e.status === "RUNNING" || e.status === "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE" } : {}),
+      ...(r.stateMachine.type === "STANDARD"
+        ? {
+            redriveCount: 0,
+            redriveStatus: e.status === "RUNNING" || e.status === "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE",
+          }
+        : {}),
     };
   }
 
   private stopExecution(body: Record<string, unknown>) {
     const r = this.executionRecord(requireString(body, "executionArn"));
-    r.execution.stop(body.error === undefined ? undefined : String(body.error), body.cause === undefined ? undefined : String(body.cause));
+    r.execution.stop(
+      body.error === undefined ? undefined : String(body.error),
+      body.cause === undefined ? undefined : String(body.cause),
+    );
     return { stopDate: epochSeconds(r.execution.stopDate ?? this.ctx.clock.now()) };
   }
 
   private listExecutions(body: Record<string, unknown>) {
     const smArn = body.stateMachineArn === undefined ? undefined : this.machine(String(body.stateMachineArn)).arn;
     const status = body.statusFilter as string | undefined;
-    if (status !== undefined && !["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"].includes(status)) {
-      throw new AwsServiceError("ValidationException", `Value '${status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]`);
+    if (
+      status !== undefined &&
+      !["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"].includes(status)
+    ) {
+      throw new AwsServiceError(
+        "ValidationException",
+        `Value '${status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]`,
+      );
     }
     const all = [...this.executions.values()]
-      .filter((r) => (smArn === undefined || r.stateMachine.arn === smArn) && (status === undefined || r.execution.status === status))
+      .filter(
+        (r) =>
+          (smArn === undefined || r.stateMachine.arn === smArn) &&
+          (status === undefined || r.execution.status === status),
+      )
       .sort((a, b) => b.execution.startDate - a.execution.startDate);
     const limit = limitOf(body, 100, 1000);
     const offset = readToken(body.nextToken);

@@ -24,7 +24,14 @@ const CLIENT_PACKAGES: Record<string, { pkg: string; client: string }> = {
 };
 
 /** Step Functions' service names in error names (from the service model's serviceId without spaces). */
-const ERROR_SERVICE_NAMES: Record<string, string> = { s3: "S3", athena: "Athena", sns: "SNS", sqs: "SQS", lambda: "Lambda", sfn: "Sfn" };
+const ERROR_SERVICE_NAMES: Record<string, string> = {
+  s3: "S3",
+  athena: "Athena",
+  sns: "SNS",
+  sqs: "SQS",
+  lambda: "Lambda",
+  sfn: "Sfn",
+};
 
 type SdkModule = Record<string, any>;
 
@@ -52,14 +59,22 @@ async function toJsonOutput(value: unknown): Promise<unknown> {
 }
 
 function sdkErrorOf(service: string, e: unknown): StatesError {
-  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string } };
+  const err = e as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
+  };
   const svc = ERROR_SERVICE_NAMES[service] ?? pascal(service);
   if (!err.$metadata?.httpStatusCode) {
     return new StatesError(`${svc}.SdkClientException`, `Unable to execute HTTP request: ${err.message ?? String(e)}`);
   }
   let name = err.name ?? "Unknown";
   if (!name.endsWith("Exception")) name += "Exception";
-  const details = [`Service: ${svc}`, `Status Code: ${err.$metadata.httpStatusCode}`, `Request ID: ${err.$metadata.requestId ?? "unknown"}`];
+  const details = [
+    `Service: ${svc}`,
+    `Status Code: ${err.$metadata.httpStatusCode}`,
+    `Request ID: ${err.$metadata.requestId ?? "unknown"}`,
+  ];
   if (err.$metadata.extendedRequestId) details.push(`Extended Request ID: ${err.$metadata.extendedRequestId}`);
   return new StatesError(`${svc}.${name}`, `${err.message ?? ""} (${details.join(", ")})`);
 }
@@ -100,12 +115,21 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
     return entry;
   }
 
-  async function lambdaInvoke(functionName: string, payload: unknown, region: string, extra: Record<string, unknown> = {}) {
+  async function lambdaInvoke(
+    functionName: string,
+    payload: unknown,
+    region: string,
+    extra: Record<string, unknown> = {},
+  ) {
     const { mod, client } = clientFor("lambda", region)!;
     let res: any;
     try {
       res = await client.send(
-        new mod.InvokeCommand({ ...extra, FunctionName: functionName, Payload: Buffer.from(JSON.stringify(payload ?? null)) }),
+        new mod.InvokeCommand({
+          ...extra,
+          FunctionName: functionName,
+          Payload: Buffer.from(JSON.stringify(payload ?? null)),
+        }),
       );
     } catch (e) {
       const err = sdkErrorOf("lambda", e);
@@ -119,7 +143,10 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
       /* a non-JSON payload stays a string, as in AWS */
     }
     if (res.FunctionError) {
-      const type = body && typeof body === "object" && typeof (body as any).errorType === "string" ? (body as any).errorType : "Lambda.Unknown";
+      const type =
+        body && typeof body === "object" && typeof (body as any).errorType === "string"
+          ? (body as any).errorType
+          : "Lambda.Unknown";
       throw new StatesError(type, text);
     }
     return { body, res };
@@ -129,7 +156,10 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
     "lambda:invoke": async (call) => {
       const p = (call.parameters ?? {}) as Record<string, unknown>;
       if (typeof p.FunctionName !== "string") {
-        throw new StatesError("States.Runtime", `The field 'FunctionName' is required by lambda:invoke in state '${call.stateName}'`);
+        throw new StatesError(
+          "States.Runtime",
+          `The field 'FunctionName' is required by lambda:invoke in state '${call.stateName}'`,
+        );
       }
       const { FunctionName, Payload, ...rest } = p;
       const { body, res } = await lambdaInvoke(FunctionName, Payload, call.region, rest);
