@@ -18,6 +18,7 @@ module.exports = {
     {
       displayName: "unit",
       testEnvironment: "node",
+      setupFiles: ["<rootDir>/jest.setup.js"],
       transform,
       testMatch: ["<rootDir>/{harness,lambdas,scenarios,asl}/**/*.test.ts"],
       testPathIgnorePatterns: ["\\.docker\\.test\\.ts$", "/node_modules/"],
@@ -25,6 +26,7 @@ module.exports = {
     {
       displayName: "docker",
       testEnvironment: "node",
+      setupFiles: ["<rootDir>/jest.setup.js"],
       transform,
       testMatch: ["<rootDir>/{harness,lambdas,scenarios}/**/*.docker.test.ts"],
     },

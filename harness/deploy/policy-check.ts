@@ -89,7 +89,7 @@ export function requirementsOf(
   for (const [state, st] of allStates(definition)) {
     if (st.Type !== "Task") continue;
     const parsed = parseResource(String(st.Resource));
-    const params = ((st.Parameters ?? st.Arguments ?? {}) as Record<string, unknown>) ?? {};
+    const params = (st.Parameters ?? st.Arguments ?? {}) as Record<string, unknown>;
     if (!parsed) {
       unknown.push({
         kind: "unknown",

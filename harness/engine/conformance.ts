@@ -39,7 +39,7 @@ export function loadCases(dir: string): Array<{ file: string; testCase: Conforma
       .filter((n) => n.endsWith(".json"))
       .sort();
   } catch (e) {
-    throw new Error(`cannot read conformance directory '${dir}': ${(e as Error).message}`);
+    throw new Error(`cannot read conformance directory '${dir}': ${(e as Error).message}`, { cause: e });
   }
   return names.map((n) => {
     const file = join(dir, n);
@@ -47,7 +47,7 @@ export function loadCases(dir: string): Array<{ file: string; testCase: Conforma
     try {
       testCase = JSON.parse(readFileSync(file, "utf8")) as ConformanceCase;
     } catch (e) {
-      throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+      throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
     }
     if (!testCase || typeof testCase !== "object" || !testCase.definition || !testCase.expected) {
       throw new Error(`${file}: not a conformance case (needs "definition" and "expected")`);

@@ -86,15 +86,11 @@ class VariableScope {
   readonly own: Record<string, unknown> = Object.create(null);
   constructor(readonly parent?: VariableScope) {}
   get(name: string): { found: true; value: unknown } | { found: false } {
-    for (let s: VariableScope | undefined = this; s; s = s.parent) {
-      if (Object.hasOwn(s.own, name)) return { found: true, value: s.own[name] };
-    }
-    return { found: false };
+    if (Object.hasOwn(this.own, name)) return { found: true, value: this.own[name] };
+    return this.parent ? this.parent.get(name) : { found: false };
   }
   all(): Record<string, unknown> {
-    const chain: VariableScope[] = [];
-    for (let s: VariableScope | undefined = this; s; s = s.parent) chain.unshift(s);
-    return Object.assign({}, ...chain.map((s) => s.own));
+    return { ...(this.parent ? this.parent.all() : {}), ...this.own };
   }
 }
 
