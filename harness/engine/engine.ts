@@ -126,6 +126,7 @@ export class Engine {
   private readonly random: SeededRandom;
   private readonly region: string;
   private readonly accountId: string;
+  private readonly validated = new WeakSet<object>();
 
   constructor(private readonly options: EngineOptions = {}) {
     this.clock = options.clock ?? new VirtualClock(Date.UTC(2024, 0, 1));
@@ -136,7 +137,11 @@ export class Engine {
 
   /** Starts an execution; the returned {@link Execution} runs in the background (await `done`). */
   start(definition: StateMachineDefinition, options: StartOptions = {}): Execution {
-    if (!this.options.skipValidation) assertValidDefinition(definition);
+    if (!this.options.skipValidation && !this.validated.has(definition)) {
+      assertValidDefinition(definition);
+      // Checked once per definition object; callers must not mutate a definition between executions.
+      this.validated.add(definition);
+    }
     const smName = options.stateMachineName ?? "StateMachine";
     const smArn = options.stateMachineArn ?? `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${smName}`;
     const name = options.name ?? this.random.uuid();

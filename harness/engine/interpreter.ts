@@ -94,6 +94,29 @@ class VariableScope {
   }
 }
 
+/** {@link PathScope} with a lazily built context object (most states never read `$$`). */
+class LazyPathScope implements PathScope {
+  private ctx: unknown;
+  constructor(
+    readonly input: unknown,
+    private readonly rt: ExecutionRuntime,
+    private readonly branch: Branch,
+    private readonly makeContext: () => unknown,
+  ) {}
+  get context(): unknown {
+    return (this.ctx ??= this.makeContext());
+  }
+  variable(name: string): { found: true; value: unknown } | { found: false } {
+    return this.branch.vars.get(name);
+  }
+  random(): number {
+    return this.rt.random.next();
+  }
+  uuid(): string {
+    return this.rt.random.uuid();
+  }
+}
+
 /** Per-branch state: variables, the Map item, the last history event of this thread of control. */
 interface Branch {
   vars: VariableScope;
@@ -318,8 +341,9 @@ class StateExecution {
     return this.interp.contextObject(this.name, this.enteredAt, this.branch, retry, token);
   }
 
+  /** A path scope whose `$$` context object is only built when a `$$` path is actually evaluated. */
   private pathScope(input: unknown, token?: string): PathScope {
-    return this.interp.scopes().path(input, this.context(token), this.branch);
+    return new LazyPathScope(input, this.rt, this.branch, () => this.context(token));
   }
 
   private jsonataScope(extra: Record<string, unknown> = {}, token?: string): JsonataScope {

@@ -66,8 +66,8 @@ export function evaluateDynamic(expr: string, scope: PathScope, field: string): 
   if (isIntrinsic(expr)) {
     return evaluateIntrinsic(expr, {
       resolve: (p) => requirePath(p, scope, field),
-      random: scope.random,
-      uuid: scope.uuid,
+      random: () => scope.random(),
+      uuid: () => scope.uuid(),
     });
   }
   return requirePath(expr, scope, field);
@@ -77,9 +77,22 @@ export function evaluateDynamic(expr: string, scope: PathScope, field: string): 
 export function applyFilterPath(path: string | null | undefined, value: unknown, scope: PathScope): unknown {
   if (path === undefined || path === "$") return value;
   if (path === null) return {};
-  const r = resolvePath(path, { ...scope, input: value });
+  const r = resolvePath(path, withInput(scope, value));
   if (!r.found) throw runtimeError(`Invalid path '${path}' : No results for path: ${normalisedPath(path)}`);
   return r.value;
+}
+
+/** The same scope over another input (a scope may compute its context lazily, so it is not copied). */
+function withInput(scope: PathScope, input: unknown): PathScope {
+  return {
+    input,
+    get context() {
+      return scope.context;
+    },
+    variable: (n) => scope.variable(n),
+    random: () => scope.random(),
+    uuid: () => scope.uuid(),
+  };
 }
 
 /** ResultPath: merges `result` into `input`; `null` discards the result; default `$` replaces the input. */
