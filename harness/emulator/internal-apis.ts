@@ -29,7 +29,11 @@ export interface LambdaInvokeResult {
 
 export interface LambdaInternal {
   /** Invokes a function by name or ARN; `async` = InvocationType Event (returns at once with 202). */
-  invokeInternal(functionNameOrArn: string, payload: unknown, options?: { async?: boolean }): Promise<LambdaInvokeResult>;
+  invokeInternal(
+    functionNameOrArn: string,
+    payload: unknown,
+    options?: { async?: boolean },
+  ): Promise<LambdaInvokeResult>;
   functionExists(functionNameOrArn: string): boolean;
 }
 
