@@ -33,6 +33,11 @@ export interface StartOptions {
   stateMachineName?: string;
   stateMachineArn?: string;
   type?: "STANDARD" | "EXPRESS";
+  /**
+   * Observes every history event synchronously as it is recorded, before the execution takes its next step; may
+   * call `execution.stop()` (scenario actions such as "stop when state X is entered").
+   */
+  onEvent?: (event: HistoryEvent, execution: Execution) => void;
 }
 
 /** A running or finished execution. */
@@ -156,6 +161,8 @@ export class Engine {
     const history = new HistoryRecorder(this.clock);
     const start = this.clock.now();
     const execution = new Execution(execArn, name, smArn, input, start, history, this.clock);
+    const onEvent = options.onEvent;
+    if (onEvent) history.listener = (event) => onEvent(event, execution);
     history.add("ExecutionStarted", 0, {
       executionStartedEventDetails: {
         input: JSON.stringify(input),

@@ -7,6 +7,8 @@ import type { HistoryEvent } from "./types";
  */
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];
+  /** Called synchronously after each event is recorded (scenario actions, live progress). */
+  listener: ((event: HistoryEvent) => void) | undefined;
   constructor(private readonly clock: Clock) {}
 
   /** Appends an event and returns its id. `details` is keyed by the AWS field name (e.g. `stateEnteredEventDetails`). */
@@ -15,6 +17,7 @@ export class HistoryRecorder {
     const event: HistoryEvent = { timestamp: new Date(this.clock.now()), type, id, previousEventId };
     if (details) Object.assign(event, details);
     this.events.push(event);
+    this.listener?.(event);
     return id;
   }
 

@@ -218,7 +218,7 @@ export class Interpreter {
   private jsonataScope(states: Record<string, unknown>, branch: Branch): JsonataScope {
     return {
       states,
-      variables: branch.vars.all(),
+      variable: (n) => branch.vars.get(n),
       now: () => this.rt.clock.now(),
       random: () => this.rt.random.next(),
       uuid: () => this.rt.random.uuid(),
@@ -346,8 +346,15 @@ class StateExecution {
     return new LazyPathScope(input, this.rt, this.branch, () => this.context(token));
   }
 
+  /** `$states` with a lazily built `context` (most expressions never read it). */
   private jsonataScope(extra: Record<string, unknown> = {}, token?: string): JsonataScope {
-    return this.interp.scopes().jsonata({ input: this.rawInput, context: this.context(token), ...extra }, this.branch);
+    let ctx: unknown;
+    const states: Record<string, unknown> = { input: this.rawInput, ...extra };
+    Object.defineProperty(states, "context", {
+      enumerable: true,
+      get: () => (ctx ??= this.context(token)),
+    });
+    return this.interp.scopes().jsonata(states, this.branch);
   }
 
   private addEvent(type: string, details?: Record<string, unknown>): number {
@@ -355,6 +362,7 @@ class StateExecution {
   }
 
   private async evalJsonata(value: unknown, field: string, extra: Record<string, unknown> = {}): Promise<unknown> {
+    if (typeof value !== "string" && (value === null || typeof value !== "object")) return value;
     return evaluateJsonataTemplate(value, this.jsonataScope(extra), field);
   }
 

@@ -10,23 +10,30 @@ import { StatesError, queryEvaluationError } from "./errors";
 export interface JsonataScope {
   /** `$states`: input, context, and (where the field allows) result / errorOutput. */
   states: Record<string, unknown>;
-  variables: Record<string, unknown>;
+  /** Variable lookup (only variables an expression mentions are looked up). */
+  variable(name: string): { found: true; value: unknown } | { found: false };
   now(): number;
   random(): number;
   uuid(): string;
 }
 
 const EXPRESSION = /^\{%(.*)%\}$/s;
-const compiled = new Map<string, jsonata.Expression>();
+/** A compiled expression and the `$names` it mentions (only those are bound per evaluation). */
+interface Compiled {
+  expr: jsonata.Expression;
+  refs: string[];
+}
+const compiled = new Map<string, Compiled>();
 
 /** True when the string is a whole JSONata expression `{% ... %}`. */
 export function isJsonataExpression(value: unknown): value is string {
   return typeof value === "string" && EXPRESSION.test(value);
 }
 
-function compile(expr: string, field: string): jsonata.Expression {
-  let e = compiled.get(expr);
-  if (!e) {
+function compile(expr: string, field: string): Compiled {
+  let c = compiled.get(expr);
+  if (!c) {
+    let e: jsonata.Expression;
     try {
       e = jsonata(expr);
     } catch (err) {
@@ -34,10 +41,16 @@ function compile(expr: string, field: string): jsonata.Expression {
         `The JSONata expression '${expr}' specified for the field '${field}' could not be parsed: ${jsonataMessage(err)}`,
       );
     }
+    // Execution-independent additions live in the expression's own environment, bound once.
+    for (const [name, fn] of Object.entries(STATIC_FUNCTIONS)) e.assign(name, fn);
+    const refs = [...new Set([...expr.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))].filter(
+      (n) => !(n in STATIC_FUNCTIONS),
+    );
+    c = { expr: e, refs };
     if (compiled.size > 5000) compiled.clear();
-    compiled.set(expr, e);
+    compiled.set(expr, c);
   }
-  return e;
+  return c;
 }
 
 function jsonataMessage(err: unknown): string {
@@ -53,66 +66,88 @@ const HASH_ALGORITHMS: Record<string, string> = {
   "SHA-512": "sha512",
 };
 
-function bindings(scope: JsonataScope): Record<string, unknown> {
-  return {
-    ...scope.variables,
-    states: scope.states,
-    now: () => new Date(scope.now()).toISOString(),
-    millis: () => scope.now(),
-    partition: (arr: unknown, size: unknown) => {
-      if (!Array.isArray(arr)) throw new StatesError("States.QueryEvaluationError", "$partition expects an array");
-      if (typeof size !== "number" || !Number.isInteger(size) || size <= 0) {
-        throw new StatesError("States.QueryEvaluationError", "$partition expects a positive integer chunk size");
+/** Step Functions' JSONata additions that need no per-execution state (created once). */
+const STATIC_FUNCTIONS: Record<string, unknown> = {
+  partition: (arr: unknown, size: unknown) => {
+    if (!Array.isArray(arr)) throw new StatesError("States.QueryEvaluationError", "$partition expects an array");
+    if (typeof size !== "number" || !Number.isInteger(size) || size <= 0) {
+      throw new StatesError("States.QueryEvaluationError", "$partition expects a positive integer chunk size");
+    }
+    const out: unknown[][] = [];
+    for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
+    return out;
+  },
+  range: (start: unknown, end: unknown, step: unknown) => {
+    if (![start, end, step].every((n) => typeof n === "number" && Number.isInteger(n)) || step === 0) {
+      throw new StatesError("States.QueryEvaluationError", "$range expects integer start, end and a non-zero step");
+    }
+    const out: number[] = [];
+    const s = step as number;
+    for (let i = start as number; s > 0 ? i <= (end as number) : i >= (end as number); i += s) {
+      out.push(i);
+      if (out.length > 1000) throw new StatesError("States.QueryEvaluationError", "$range produces at most 1000 items");
+    }
+    return out;
+  },
+  hash: (data: unknown, algorithm: unknown) => {
+    const algo = typeof algorithm === "string" ? HASH_ALGORITHMS[algorithm] : undefined;
+    if (!algo) {
+      throw new StatesError(
+        "States.QueryEvaluationError",
+        `$hash algorithm must be one of ${Object.keys(HASH_ALGORITHMS).join(", ")}`,
+      );
+    }
+    const text = typeof data === "string" ? data : JSON.stringify(data);
+    return createHash(algo).update(text).digest("hex");
+  },
+  parse: (text: unknown) => {
+    if (typeof text !== "string") throw new StatesError("States.QueryEvaluationError", "$parse expects a string");
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new StatesError(
+        "States.QueryEvaluationError",
+        `$parse could not parse the JSON string: ${jsonataMessage(e)}`,
+      );
+    }
+  },
+};
+
+function seededRandom(seed: unknown): number {
+  // Deterministic for a given seed, like AWS's seeded $random(seed).
+  let t = (Number(seed) >>> 0) + 0x6d2b79f5;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** Per-evaluation bindings: only the `$names` the expression mentions (binding everything costs more than evaluating). */
+function bindings(scope: JsonataScope, refs: string[]): Record<string, unknown> {
+  const b: Record<string, unknown> = {};
+  for (const name of refs) {
+    switch (name) {
+      case "states":
+        b.states = scope.states;
+        break;
+      case "now":
+        b.now = () => new Date(scope.now()).toISOString();
+        break;
+      case "millis":
+        b.millis = () => scope.now();
+        break;
+      case "random":
+        b.random = (seed?: unknown) => (seed === undefined ? scope.random() : seededRandom(seed));
+        break;
+      case "uuid":
+        b.uuid = () => scope.uuid();
+        break;
+      default: {
+        const v = scope.variable(name);
+        if (v.found) b[name] = v.value;
       }
-      const out: unknown[][] = [];
-      for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
-      return out;
-    },
-    range: (start: unknown, end: unknown, step: unknown) => {
-      if (![start, end, step].every((n) => typeof n === "number" && Number.isInteger(n)) || step === 0) {
-        throw new StatesError("States.QueryEvaluationError", "$range expects integer start, end and a non-zero step");
-      }
-      const out: number[] = [];
-      const s = step as number;
-      for (let i = start as number; s > 0 ? i <= (end as number) : i >= (end as number); i += s) {
-        out.push(i);
-        if (out.length > 1000)
-          throw new StatesError("States.QueryEvaluationError", "$range produces at most 1000 items");
-      }
-      return out;
-    },
-    hash: (data: unknown, algorithm: unknown) => {
-      const algo = typeof algorithm === "string" ? HASH_ALGORITHMS[algorithm] : undefined;
-      if (!algo) {
-        throw new StatesError(
-          "States.QueryEvaluationError",
-          `$hash algorithm must be one of ${Object.keys(HASH_ALGORITHMS).join(", ")}`,
-        );
-      }
-      const text = typeof data === "string" ? data : JSON.stringify(data);
-      return createHash(algo).update(text).digest("hex");
-    },
-    random: (seed?: unknown) => {
-      if (seed === undefined) return scope.random();
-      // Deterministic for a given seed, like AWS's seeded $random(seed).
-      let t = (Number(seed) >>> 0) + 0x6d2b79f5;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-    uuid: () => scope.uuid(),
-    parse: (text: unknown) => {
-      if (typeof text !== "string") throw new StatesError("States.QueryEvaluationError", "$parse expects a string");
-      try {
-        return JSON.parse(text);
-      } catch (e) {
-        throw new StatesError(
-          "States.QueryEvaluationError",
-          `$parse could not parse the JSON string: ${jsonataMessage(e)}`,
-        );
-      }
-    },
-  };
+    }
+  }
+  return b;
 }
 
 /** Evaluates one `{% %}` string. `field` names the field in error messages (`Output`, `Arguments/Key`, …). */
@@ -121,7 +156,7 @@ export async function evaluateExpression(text: string, scope: JsonataScope, fiel
   const compiledExpr = compile(expr, field);
   let result: unknown;
   try {
-    result = await compiledExpr.evaluate(undefined, bindings(scope));
+    result = await compiledExpr.expr.evaluate(undefined, bindings(scope, compiledExpr.refs));
   } catch (err) {
     if (err instanceof StatesError) throw new StatesError(err.error, err.cause, true);
     throw queryEvaluationError(

@@ -109,6 +109,7 @@ export class SfnEmulator implements ServiceEmulator {
   private readonly executions = new Map<string, ExecutionRecord>();
   private mocks: MockConfigFile | undefined;
   private readonly resolver: IntegrationResolver;
+  private readonly eventListeners = new Set<(event: HistoryEvent, execution: Execution) => void>();
 
   constructor(
     private readonly ctx: EmulatorContext,
@@ -131,6 +132,21 @@ export class SfnEmulator implements ServiceEmulator {
   /** Loads (or replaces) the mock config used by `#TestCase` starts. */
   loadMockConfig(source: MockConfigFile | string | object): void {
     this.mocks = source instanceof MockConfigFile ? source : MockConfigFile.parse(source);
+  }
+
+  /**
+   * In-process hook for the harness: sees every history event of every execution synchronously, before the
+   * execution's next step (scenario actions use it to stop an execution exactly when a state is entered).
+   * Returns an unsubscribe function.
+   */
+  onHistoryEvent(listener: (event: HistoryEvent, execution: Execution) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Every execution started so far (in-process). */
+  allExecutions(): Execution[] {
+    return [...this.executions.values()].map((r) => r.execution);
   }
 
   /** In-process access for the harness: the engine execution behind an ARN. */
@@ -414,6 +430,9 @@ export class SfnEmulator implements ServiceEmulator {
       roleArn: m.roleArn,
       type: m.type,
       ...(mockTestCase ? { mockTestCase } : {}),
+      onEvent: (event, exec) => {
+        for (const l of this.eventListeners) l(event, exec);
+      },
     });
     const rec: ExecutionRecord = { execution, stateMachine: m, inputText };
     this.executions.set(execution.arn, rec);
