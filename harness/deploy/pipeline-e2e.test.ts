@@ -137,7 +137,7 @@ describe("healthcare pipeline end to end on the embedded target", () => {
       new DescribeExecutionCommand({ executionArn: exec!.executionArn }),
     );
     expect(described.status).toBe("FAILED");
-    expect(described.error).toBe("Athena.QueryFAILED");
+    expect(described.error).toBe("Athena.QueryFailed");
 
     const received = await deployed.clients.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: deployed.queueUrl, MaxNumberOfMessages: 10 }),
@@ -154,7 +154,7 @@ describe("healthcare pipeline end to end on the embedded target", () => {
       executionId: exec!.executionArn,
       executionName: exec!.name,
       stateMachine: deployed.stateMachineArn,
-      error: "Athena.QueryFAILED",
+      error: "Athena.QueryFailed",
       input: { source: { key: "raw/patients.csv" } },
     });
     expect(message.cause).toContain("TABLE_NOT_FOUND: Table healthcare.patients does not exist");
