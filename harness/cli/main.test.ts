@@ -1,0 +1,150 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "./main";
+import type { CliIO } from "./io";
+
+function io(): CliIO & { out: string; err: string } {
+  const o = {
+    out: "",
+    err: "",
+    color: false,
+    cwd: process.cwd(),
+    env: {},
+    stdout(t: string) {
+      o.out += t;
+    },
+    stderr(t: string) {
+      o.err += t;
+    },
+  };
+  return o;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "cli-"));
+const write = (name: string, value: unknown) => {
+  const file = join(dir, name);
+  writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
+  return file;
+};
+
+const pipelineLike = write("poller.asl.json", {
+  StartAt: "Invoke",
+  States: {
+    Invoke: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      ResultSelector: { "id.$": "$.Payload.id" },
+      Next: "Wait",
+    },
+    Wait: { Type: "Wait", Seconds: 10, Next: "Poll" },
+    Poll: { Type: "Task", Resource: "arn:aws:states:::aws-sdk:athena:getQueryExecution", Next: "Done?" },
+    "Done?": {
+      Type: "Choice",
+      Choices: [{ Variable: "$.State", StringEquals: "SUCCEEDED", Next: "Ok" }],
+      Default: "Wait",
+    },
+    Ok: { Type: "Succeed" },
+  },
+});
+const mocks = write("mocks.json", {
+  StateMachines: { poller: { TestCases: { Happy: { Invoke: "Id", Poll: "TwoPolls" } } } },
+  MockedResponses: {
+    Id: { "0": { Return: { StatusCode: 200, Payload: { id: "q-1" } } } },
+    TwoPolls: { "0": { Return: { State: "RUNNING" } }, "1": { Return: { State: "SUCCEEDED" } } },
+  },
+});
+
+describe("npm run scenario -- exec", () => {
+  it("runs a definition with a mock test case and prints the timeline and result", async () => {
+    const o = io();
+    expect(await runCli(["exec", pipelineLike, "--mock-config", mocks, "--test-case", "Happy"], o)).toBe(0);
+    expect(o.out).toContain("status: SUCCEEDED");
+    expect(o.out).toContain("simulated time: 20s");
+    expect(o.out).toMatch(/\+10\.0s\s+Poll \(Task\)/);
+  });
+
+  it("--json prints one object with status, output and the history", async () => {
+    const o = io();
+    expect(
+      await runCli(
+        ["exec", pipelineLike, "--mock-config", mocks, "--test-case", "Happy", "--json", "--input", '{"a":1}'],
+        o,
+      ),
+    ).toBe(0);
+    const r = JSON.parse(o.out);
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ State: "SUCCEEDED" });
+    expect(r.history[0].type).toBe("ExecutionStarted");
+    expect(JSON.parse(r.history[0].executionStartedEventDetails.input)).toEqual({ a: 1 });
+  });
+
+  it("an un-mocked Task fails the execution (exit 0: it ran) naming the state and resource", async () => {
+    const o = io();
+    expect(await runCli(["exec", pipelineLike], o)).toBe(0);
+    expect(o.out).toContain("status: FAILED");
+    expect(o.out).toContain("resource 'arn:aws:states:::lambda:invoke' in state 'Invoke'");
+  });
+
+  it.each([
+    [["exec"], /exactly one definition file/],
+    [["exec", join(dir, "missing.json")], /cannot read definition .*missing\.json.*ENOENT/],
+    [["exec", write("bad.json", "{ nope")], /bad\.json is not valid JSON/],
+    [["exec", write("invalid.asl.json", { StartAt: "X", States: { Y: { Type: "Pass", End: true } } })], /StartAt/],
+    [["exec", pipelineLike, "--input", "{"], /--input is not valid JSON/],
+    [["exec", pipelineLike, "--mock-config", mocks], /go together/],
+    [
+      ["exec", pipelineLike, "--mock-config", mocks, "--test-case", "Nope"],
+      /test case 'Nope' is not defined .* \(defined: Happy\)/,
+    ],
+    [
+      ["exec", pipelineLike, "--mock-config", write("badmock.json", { StateMachines: {} }), "--test-case", "x"],
+      /MockedResponses/,
+    ],
+    [["exec", pipelineLike, "--bogus"], /Unknown option '--bogus'/],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+  ])("bad input %j exits 2 with a clear message", async (argv, message) => {
+    const o = io();
+    expect(await runCli(argv as string[], o)).toBe(2);
+    expect(o.err).toMatch(message);
+    expect(o.err).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe("npm run scenario -- conformance", () => {
+  it("prints failures and the closing line; exit 1 when a case fails", async () => {
+    const corpus = mkdtempSync(join(tmpdir(), "corpus-"));
+    const base = { source: {}, features: ["Pass"], nondeterministic: false, input: { a: 1 } };
+    writeFileSync(
+      join(corpus, "ok.json"),
+      JSON.stringify({
+        ...base,
+        id: "t::ok",
+        definition: { StartAt: "P", States: { P: { Type: "Pass", End: true } } },
+        expected: { status: "SUCCEEDED", output: { a: 1 } },
+      }),
+    );
+    writeFileSync(
+      join(corpus, "bad.json"),
+      JSON.stringify({
+        ...base,
+        id: "t::bad",
+        definition: { StartAt: "P", States: { P: { Type: "Pass", Result: 2, End: true } } },
+        expected: { status: "SUCCEEDED", output: 3 },
+      }),
+    );
+    const o = io();
+    expect(await runCli(["conformance", corpus], o)).toBe(1);
+    expect(o.out).toContain("✗ t::bad");
+    expect(o.out).toMatch(/\n1 passed, 1 failed\n$/);
+    const j = io();
+    await runCli(["conformance", corpus, "--json"], j);
+    expect(JSON.parse(j.out)).toMatchObject({ passed: 1, failed: 1 });
+  });
+
+  it("a missing directory is a usage error", async () => {
+    const o = io();
+    expect(await runCli(["conformance", join(dir, "nope")], o)).toBe(2);
+    expect(o.err).toMatch(/cannot read conformance directory/);
+  });
+});
