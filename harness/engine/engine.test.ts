@@ -550,6 +550,44 @@ describe("execution lifecycle", () => {
     expect(await execution.done).toEqual({ status: "SUCCEEDED", output: { done: true } });
   });
 
+  it("HeartbeatSeconds fails a callback task with States.HeartbeatTimeout unless heartbeats arrive", async () => {
+    let token = "";
+    const integ = new InMemoryIntegrations().on("sqs:sendMessage", (p: any) => {
+      token = p.MessageBody.token;
+      return {};
+    });
+    const def: StateMachineDefinition = {
+      StartAt: "T",
+      States: {
+        T: {
+          Type: "Task",
+          Resource: "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+          HeartbeatSeconds: 30,
+          Parameters: { QueueUrl: "q", MessageBody: { "token.$": "$$.Task.Token" } },
+          End: true,
+        },
+      },
+    };
+    const { result, execution } = await engineWith(integ).run(def);
+    expect(result).toMatchObject({ status: "FAILED", error: "States.HeartbeatTimeout" });
+    expect(execution.stopDate! - T0).toBe(30_000);
+    expect(types(execution.events)).toContain("TaskTimedOut");
+
+    // With heartbeats every 20 s (virtual), it keeps waiting until answered.
+    const clock = new VirtualClock(T0);
+    const engine = new Engine({ clock, integrations: integ.resolve });
+    token = "";
+    const running = engine.start(def);
+    for (let i = 0; i < 5 && !token; i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 3; i++) {
+      clock.advance(20_000);
+      expect(running.heartbeat(token)).toBe(true);
+    }
+    running.completeToken(token, { output: { ok: 1 } });
+    expect(await running.done).toEqual({ status: "SUCCEEDED", output: { ok: 1 } });
+    expect(running.stopDate! - T0).toBe(60_000);
+  });
+
   it("is deterministic: same definition, input and seed give the same history", async () => {
     const def: StateMachineDefinition = {
       StartAt: "P",

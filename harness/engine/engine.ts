@@ -49,7 +49,10 @@ export class Execution {
   readonly done: Promise<ExecutionResult>;
   private resolveDone!: (r: ExecutionResult) => void;
   private readonly termination = new Termination();
-  private readonly tokens = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly tokens = new Map<
+    string,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void; heartbeatMs?: number; timer?: AbortController }
+  >();
 
   constructor(
     readonly arn: string,
@@ -102,9 +105,40 @@ export class Execution {
     return true;
   }
 
-  /** @internal */
-  awaitToken(token: string): Promise<unknown> {
-    return new Promise((resolve, reject) => this.tokens.set(token, { resolve, reject }));
+  /** @internal waits for SendTaskSuccess/Failure; with `heartbeatSeconds`, fails with States.HeartbeatTimeout when
+   * no heartbeat (or answer) arrives in time. */
+  awaitToken(token: string, heartbeatSeconds?: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.tokens.set(token, {
+        resolve,
+        reject,
+        ...(heartbeatSeconds !== undefined ? { heartbeatMs: heartbeatSeconds * 1000 } : {}),
+      });
+      this.armHeartbeat(token);
+    });
+  }
+
+  private armHeartbeat(token: string): void {
+    const t = this.tokens.get(token);
+    if (!t || t.heartbeatMs === undefined) return;
+    t.timer?.abort();
+    const timer = new AbortController();
+    t.timer = timer;
+    this.clock
+      .sleep(t.heartbeatMs, AbortSignal.any([timer.signal, this.termination.signal]))
+      .then(() => {
+        if (this.tokens.get(token) !== t) return;
+        this.tokens.delete(token);
+        t.reject(new StatesError("States.HeartbeatTimeout", undefined));
+      })
+      .catch(() => {});
+  }
+
+  /** SendTaskHeartbeat: restarts the heartbeat timer of a waiting task. */
+  heartbeat(token: string): boolean {
+    if (!this.tokens.has(token)) return false;
+    this.armHeartbeat(token);
+    return true;
   }
 
   /** SendTaskSuccess / SendTaskFailure for a `.waitForTaskToken` task of this execution. */
@@ -112,6 +146,7 @@ export class Execution {
     const t = this.tokens.get(token);
     if (!t) return false;
     this.tokens.delete(token);
+    t.timer?.abort();
     if ("output" in outcome) t.resolve(outcome.output);
     else t.reject(new StatesError(outcome.error, outcome.cause));
     return true;
@@ -193,7 +228,7 @@ export class Engine {
         StateMachine: { Id: smArn, Name: smName },
       },
       termination: execution.terminationHandle,
-      awaitTaskToken: (token) => execution.awaitToken(token),
+      awaitTaskToken: (token, heartbeatSeconds) => execution.awaitToken(token, heartbeatSeconds),
     };
     const interpreter = new Interpreter(runtime);
     const run = async () => {

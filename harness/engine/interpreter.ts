@@ -144,7 +144,15 @@ function errorMatches(equals: string[], error: string): boolean {
   for (const e of equals) {
     if (e === error) return true;
     if (e === "States.ALL" && !UNCATCHABLE.has(error)) return true;
-    if (e === "States.TaskFailed" && error !== "States.Timeout" && !UNCATCHABLE.has(error)) return true;
+    // States.TaskFailed matches any error except timeouts (a heartbeat timeout is a timeout too).
+    if (
+      e === "States.TaskFailed" &&
+      error !== "States.Timeout" &&
+      error !== "States.HeartbeatTimeout" &&
+      !UNCATCHABLE.has(error)
+    ) {
+      return true;
+    }
   }
   return false;
 }
