@@ -148,3 +148,18 @@ describe("npm run scenario -- conformance", () => {
     expect(o.err).toMatch(/cannot read conformance directory/);
   });
 });
+
+describe("npm run scenario -- lint", () => {
+  it("passes on the shipped pipeline and fails (exit 1) on a policy missing a permission", async () => {
+    const o = io();
+    expect(await runCli(["lint"], o)).toBe(0);
+    const policy = write("policy.json", {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "OnlySns", Effect: "Allow", Action: ["sns:Publish"], Resource: ["${FailureTopicArn}"] }],
+    });
+    const bad = io();
+    expect(await runCli(["lint", "--policy", policy], bad)).toBe(1);
+    expect(bad.out).toContain("missing: state 'RunAthenaQueryLambda' needs lambda:InvokeFunction");
+    expect(bad.out).toContain("missing: state 'CopyResultsToProduction' needs s3:PutObject");
+  });
+});

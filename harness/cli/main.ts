@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { conformanceCommand } from "./conformance-command";
 import { execCommand } from "./exec-command";
+import { lintPipeline } from "../deploy/pipeline-lint";
 import { EXIT, UsageError, type CliIO } from "./io";
 
 export const HELP = `pipeline-testbed — test the Step Functions pipeline offline
@@ -10,6 +11,9 @@ Usage:
                           [--mock-config <file> --test-case <name>] [--seed <n>] [--json]
       Run any state machine definition on the embedded engine (virtual time) and print the result.
       Tasks that are not mocked and have no integration fail with a States.Runtime error naming the state.
+  npm run scenario -- lint [--definition <asl file>] [--policy <policy file>]
+      Validate the pipeline definition (substitutions resolved) and check the IAM policy against its Task states:
+      every needed permission granted, nothing else. Exit 1 on any finding.
   npm run scenario -- conformance [<corpus dir>] [--json] [--verbose]
       Run a conformance corpus (default ../shared/conformance/visible); closing line "N passed, M failed".
   npm run scenario -- --help
@@ -60,6 +64,26 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           },
           io,
         );
+      }
+      case "lint": {
+        const { values } = parse(rest, { definition: { type: "string" }, policy: { type: "string" } });
+        let report;
+        try {
+          report = lintPipeline({
+            ...(values.definition !== undefined ? { definitionFile: values.definition as string } : {}),
+            ...(values.policy !== undefined ? { policyFile: values.policy as string } : {}),
+          });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const problems = [...report.definitionProblems, ...report.policyFindings];
+        for (const p of problems) io.stdout(`✗ ${p}\n`);
+        io.stdout(
+          problems.length === 0
+            ? "definition valid; policy grants exactly what the Task states need\n"
+            : `${problems.length} problem(s)\n`,
+        );
+        return problems.length === 0 ? EXIT.ok : EXIT.failed;
       }
       default:
         throw new UsageError(`unknown command '${command}' (see --help)`);
