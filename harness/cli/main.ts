@@ -2,11 +2,22 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { conformanceCommand } from "./conformance-command";
 import { execCommand } from "./exec-command";
 import { lintPipeline } from "../deploy/pipeline-lint";
+import { runCommand } from "./run-command";
 import { EXIT, UsageError, type CliIO } from "./io";
+
+const SUBCOMMANDS = new Set(["exec", "lint", "conformance", "mock-config"]);
 
 export const HELP = `pipeline-testbed — test the Step Functions pipeline offline
 
 Usage:
+  npm run scenario [-- <selector>…] [--target embedded|sfn-local|localstack] [--reporter console|junit|json|html]…
+                   [--output <path>]… [--bail] [--parallel <n>]
+      Run scenarios (default: every scenarios/*.scenario.yaml on the embedded target). A selector is a scenario
+      name, a file, a directory or a glob ('scenarios/0*.scenario.yaml'); files outside scenarios/ work too.
+      Several --reporter flags may be given; each --output goes, in order, to the next junit/json/html reporter.
+      A console report is always shown unless a json report writes to stdout. --parallel defaults to 4 on the
+      embedded target (each scenario gets its own emulator) and 1 on Docker targets.
+
   npm run scenario -- exec <definition.json> [--input <json|@file>] [--name <state machine name>]
                           [--mock-config <file> --test-case <name>] [--seed <n>] [--json]
       Run any state machine definition on the embedded engine (virtual time) and print the result.
@@ -25,9 +36,30 @@ Exit codes: 0 ok, 1 a scenario/expectation failed, 2 bad input or usage.
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    if (command === "--help" || command === "-h" || command === "help") {
       io.stdout(HELP);
       return EXIT.ok;
+    }
+    if (command === undefined || !SUBCOMMANDS.has(command)) {
+      // Everything else is a scenario run: `npm run scenario [selectors…] [--target …] [--reporter …]`.
+      const { values, positionals } = parse(argv, {
+        target: { type: "string" },
+        reporter: { type: "string", multiple: true },
+        output: { type: "string", multiple: true },
+        bail: { type: "boolean" },
+        parallel: { type: "string" },
+      });
+      return await runCommand(
+        {
+          selectors: positionals,
+          ...(values.target !== undefined ? { target: values.target as string } : {}),
+          reporters: (values.reporter as string[] | undefined) ?? [],
+          outputs: (values.output as string[] | undefined) ?? [],
+          bail: Boolean(values.bail),
+          ...(values.parallel !== undefined ? { parallel: values.parallel as string } : {}),
+        },
+        io,
+      );
     }
     switch (command) {
       case "exec": {

@@ -31,6 +31,8 @@ export interface DeployedPipeline extends AsyncDisposable {
   topicArn: string;
   queueUrl: string;
   functionArns: Record<LambdaName, string>;
+  /** The environment each function was deployed with. */
+  functionEnvironment: Record<LambdaName, Record<string, string>>;
   /** The definition as deployed (substitutions resolved). */
   definition: string;
   /** Deletes everything this deployment created (objects and buckets included). */
@@ -43,6 +45,8 @@ export interface DeployOptions {
   log?: (line: string) => void;
   /** Definition template file (default asl/healthcare-pipeline-orchestrator.asl.json). */
   definitionFile?: string;
+  /** Extra environment per function, merged over what the deploy sets (e.g. service endpoints on Docker). */
+  functionEnvironment?: Partial<Record<LambdaName, Record<string, string>>>;
 }
 
 /** A step of the deployment failed; says which resource and why. */
@@ -123,6 +127,8 @@ export async function deployPipeline(target: StartedTarget, options: DeployOptio
       RAW_SUFFIX: config.rawSuffix,
     },
   };
+  for (const [n, extra] of Object.entries(options.functionEnvironment ?? {}))
+    Object.assign(functionEnv[n as LambdaName], extra);
   const functionNames: Record<LambdaName, string> = {
     "run-athena-query": config.runAthenaQueryFunctionName,
     "start-pipeline": config.startPipelineFunctionName,
@@ -254,6 +260,7 @@ export async function deployPipeline(target: StartedTarget, options: DeployOptio
     topicArn,
     queueUrl,
     functionArns,
+    functionEnvironment: functionEnv,
     definition,
     teardown,
     [Symbol.asyncDispose]: teardown,

@@ -551,9 +551,9 @@ describe("execution lifecycle", () => {
   });
 
   it("HeartbeatSeconds fails a callback task with States.HeartbeatTimeout unless heartbeats arrive", async () => {
-    let token = "";
+    const got = { token: "" };
     const integ = new InMemoryIntegrations().on("sqs:sendMessage", (p: any) => {
-      token = p.MessageBody.token;
+      got.token = p.MessageBody.token;
       return {};
     });
     const def: StateMachineDefinition = {
@@ -576,14 +576,14 @@ describe("execution lifecycle", () => {
     // With heartbeats every 20 s (virtual), it keeps waiting until answered.
     const clock = new VirtualClock(T0);
     const engine = new Engine({ clock, integrations: integ.resolve });
-    token = "";
+    got.token = "";
     const running = engine.start(def);
-    for (let i = 0; i < 5 && !token; i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 5 && !got.token; i++) await new Promise((r) => setImmediate(r));
     for (let i = 0; i < 3; i++) {
       clock.advance(20_000);
-      expect(running.heartbeat(token)).toBe(true);
+      expect(running.heartbeat(got.token)).toBe(true);
     }
-    running.completeToken(token, { output: { ok: 1 } });
+    running.completeToken(got.token, { output: { ok: 1 } });
     expect(await running.done).toEqual({ status: "SUCCEEDED", output: { ok: 1 } });
     expect(running.stopDate! - T0).toBe(60_000);
   });

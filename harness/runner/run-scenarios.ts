@@ -165,7 +165,11 @@ export async function runScenarioOn(
   let definition: StateMachineDefinition | undefined;
   const unsubscribe: Array<() => void> = [];
   try {
-    deployed = await deployPipeline(started, { config: scenario.deploy });
+    const fnEnv = started.deployOptions?.functionEnvironment;
+    deployed = await deployPipeline(started, {
+      config: scenario.deploy,
+      ...(fnEnv ? { functionEnvironment: fnEnv } : {}),
+    });
     definition = JSON.parse(deployed.definition) as StateMachineDefinition;
     const cfg = deployed.config;
     const physical: Record<string, string> = {
@@ -200,9 +204,15 @@ export async function runScenarioOn(
       }
     }
     let startArn = deployed.stateMachineArn;
-    if (Object.keys(scenario.mocks).length > 0) {
+    if (started.testCaseFor) {
+      // Mocks compiled when the target started (Docker): every execution uses the scenario's test case.
+      startArn = `${deployed.stateMachineArn}#${started.testCaseFor(scenario)}`;
+    } else if (Object.keys(scenario.mocks).length > 0) {
       await needControl("mocked responses").loadMockConfig(scenarioMockConfig(scenario, cfg.stateMachineName));
       startArn = `${deployed.stateMachineArn}#${scenario.name}`;
+    }
+    for (const o of started.seedObjects?.(scenario) ?? []) {
+      await deployed.clients.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: o.key, Body: o.body }));
     }
     if (scenario.actions.length > 0) {
       const c = needControl("actions");
@@ -402,7 +412,9 @@ export async function runScenarios(
 
   const runOne = async (scenario: Scenario, started: StartedTarget): Promise<ScenarioRunResult> => {
     for (const r of reporters) r.onScenarioStart?.({ name: scenario.name, file: scenario.file });
-    const control = isEmbedded(started) ? new InProcessControl(started) : options.controlFor?.(started);
+    const control = isEmbedded(started)
+      ? new InProcessControl(started)
+      : (options.controlFor?.(started) ?? (started as { control?: TestbedControl }).control);
     const result = await runScenarioOn(started, scenario, control);
     for (const r of reporters) r.onScenarioEnd?.(result);
     if (result.outcome !== "passed" && options.bail) stop = true;

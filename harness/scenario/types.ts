@@ -28,9 +28,7 @@ export interface AthenaScriptSpec {
 }
 
 /** One mocked invocation, in the Step Functions Local MockConfigFile vocabulary. */
-export type MockStep =
-  | { Return: unknown; times: number }
-  | { Throw: { Error: string; Cause: string }; times: number };
+export type MockStep = { Return: unknown; times: number } | { Throw: { Error: string; Cause: string }; times: number };
 
 /**
  * A fault injected on an emulated service for its first `times` matching calls, so the real integration then
@@ -38,7 +36,14 @@ export type MockStep =
  * for targets without a control plane.
  */
 export type FaultSpec =
-  | { service: "lambda"; function: "run-athena-query" | "start-pipeline"; error: string; message?: string; times: number; status?: number }
+  | {
+      service: "lambda";
+      function: "run-athena-query" | "start-pipeline";
+      error: string;
+      message?: string;
+      times: number;
+      status?: number;
+    }
   | { service: "athena"; operation: string; error: string; message?: string; times: number; status?: number };
 
 /** How the execution starts. */
@@ -73,7 +78,10 @@ export interface S3Expectation {
   exists?: boolean;
   count?: number;
   /** Content equal to a fixture file, or to another object. */
-  equals?: { fixture: string; fixtureFile: string; content: string } | { object: { bucket?: string; key: string } } | { athenaResult: true };
+  equals?:
+    | { fixture: string; fixtureFile: string; content: string }
+    | { object: { bucket?: string; key: string } }
+    | { athenaResult: true };
   contains?: string;
   matches?: string;
 }

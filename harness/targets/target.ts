@@ -41,6 +41,17 @@ export interface StartedTarget extends AsyncDisposable {
   /** Account id the ARNs of this target use. */
   readonly accountId: string;
   stop(): Promise<void>;
+  /** Extra deployment settings this target needs (e.g. Lambda endpoints on a compose network). */
+  readonly deployOptions?: {
+    functionEnvironment?: Partial<Record<"run-athena-query" | "start-pipeline", Record<string, string>>>;
+  };
+  /**
+   * Targets whose mocks are compiled at start (Docker): the MockConfigFile test case every execution of this
+   * scenario must start with (`stateMachineArn#<testCase>`), whether or not the scenario declares mocks.
+   */
+  testCaseFor?(scenario: { name: string }): string;
+  /** Objects to put into S3 before the scenario starts (e.g. a result CSV a mocked query would have written). */
+  seedObjects?(scenario: import("../scenario/types").Scenario): Array<{ bucket: string; key: string; body: string }>;
 }
 
 export interface Target {

@@ -724,7 +724,7 @@ describe("AthenaEmulator over the wire", () => {
         "nope",
         undefined,
         404,
-        "no control endpoint /_testbed/athena/nope; available: scripts, default-script, queries, workgroups",
+        "no control endpoint /_testbed/athena/nope; available: scripts, default-script, queries, workgroups, faults",
       ],
       ["PUT", "queries", {}, 405, "PUT /_testbed/athena/queries is not supported; use GET"],
     ];

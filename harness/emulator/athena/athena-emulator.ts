@@ -97,6 +97,53 @@ export interface AthenaQuerySnapshot {
   };
 }
 
+/**
+ * Errors the Athena API declares, with the HTTP status AWS answers them with (Athena's model declares no status; all
+ * client errors are 400), for {@link AthenaEmulator.injectFault}.
+ */
+export const ATHENA_API_ERRORS: Readonly<Record<string, { status: number; message: string }>> = {
+  TooManyRequestsException: { status: 400, message: "Rate exceeded" },
+  ThrottlingException: { status: 400, message: "Rate exceeded" },
+  InternalServerException: { status: 500, message: "Internal service error" },
+  InvalidRequestException: { status: 400, message: "Invalid request" },
+  ResourceNotFoundException: { status: 400, message: "Resource not found" },
+  MetadataException: { status: 400, message: "Metadata error" },
+};
+
+/** What `injectFault` and `POST /_testbed/athena/faults` take. */
+export interface AthenaFaultSpec {
+  /** The API operation whose calls fail, e.g. `GetQueryExecution`. */
+  operation: string;
+  /** The AWS error code (a key of {@link ATHENA_API_ERRORS}). */
+  error: string;
+  /** Default: a generic message for that error. */
+  message?: string;
+  /** How many matching calls fail before the operation behaves normally again (default 1). */
+  times?: number;
+}
+
+/** An injected fault with what is left of it (`GET /_testbed/athena/faults`). */
+export interface AthenaFault {
+  id: string;
+  operation: string;
+  error: string;
+  message: string;
+  status: number;
+  remaining: number;
+}
+
+const ATHENA_OPERATIONS = [
+  "StartQueryExecution",
+  "GetQueryExecution",
+  "BatchGetQueryExecution",
+  "StopQueryExecution",
+  "GetQueryResults",
+  "ListQueryExecutions",
+  "GetWorkGroup",
+  "ListWorkGroups",
+];
+const FAULT_FIELDS = ["operation", "error", "message", "times"];
+
 /** A control-plane body the emulator refuses (not JSON, wrong shape, bad workgroup). */
 export class AthenaControlError extends Error {
   override readonly name = "AthenaControlError";
@@ -284,6 +331,8 @@ export class AthenaEmulator implements ServiceEmulator {
   private tokens = new Map<string, string>();
   private seq = 0;
   private scriptSeq = 0;
+  private faults: AthenaFault[] = [];
+  private faultSeq = 0;
 
   constructor(
     private readonly ctx: EmulatorContext,
@@ -304,6 +353,7 @@ export class AthenaEmulator implements ServiceEmulator {
     this.queriesById.clear();
     this.tokens.clear();
     this.workGroups.clear();
+    this.faults = [];
     this.seq = 0;
     this.workGroups.set("primary", { name: "primary", enforce: false, createdAt: this.ctx.clock.now() });
     for (const wg of this.initialWorkGroups) this.putWorkGroup(wg);
@@ -355,6 +405,73 @@ export class AthenaEmulator implements ServiceEmulator {
     this.matchers = [];
   }
 
+  /**
+   * Makes the next `times` calls of an API operation fail with an AWS error before the emulator looks at them
+   * (throttling, service errors), so that Retry on `Athena.TooManyRequestsException` & co. can be exercised. Faults
+   * for one operation apply in the order they were injected. @throws AthenaControlError for a spec that is not valid
+   */
+  injectFault(spec: AthenaFaultSpec): AthenaFault {
+    if (!isRecord(spec)) throw new AthenaControlError(`a fault is an object with ${FAULT_FIELDS.join(", ")}`);
+    for (const key of Object.keys(spec)) {
+      if (!FAULT_FIELDS.includes(key)) {
+        throw new AthenaControlError(`${key}: unknown field; a fault has ${FAULT_FIELDS.join(", ")}`);
+      }
+    }
+    if (typeof spec.operation !== "string" || !ATHENA_OPERATIONS.includes(spec.operation)) {
+      throw new AthenaControlError(
+        `operation: expected one of ${ATHENA_OPERATIONS.join(", ")}, got ${JSON.stringify(spec.operation)}`,
+      );
+    }
+    const known =
+      typeof spec.error === "string" && Object.hasOwn(ATHENA_API_ERRORS, spec.error)
+        ? ATHENA_API_ERRORS[spec.error]
+        : undefined;
+    if (!known) {
+      throw new AthenaControlError(
+        `error: expected one of ${Object.keys(ATHENA_API_ERRORS).join(", ")}, got ${JSON.stringify(spec.error)}`,
+      );
+    }
+    if (spec.message !== undefined && typeof spec.message !== "string") {
+      throw new AthenaControlError(`message: expected a string, got ${JSON.stringify(spec.message)}`);
+    }
+    const times = spec.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) {
+      throw new AthenaControlError(`times: expected a positive integer, got ${JSON.stringify(spec.times)}`);
+    }
+    const fault: AthenaFault = {
+      id: `fault-${++this.faultSeq}`,
+      operation: spec.operation,
+      error: spec.error,
+      message: spec.message ?? known.message,
+      status: known.status,
+      remaining: times,
+    };
+    this.faults.push(fault);
+    return { ...fault };
+  }
+
+  /** Faults with calls left to fail, in the order they apply. */
+  listFaults(): AthenaFault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** Drops every injected fault; returns how many there were. */
+  clearFaults(): number {
+    const n = this.faults.length;
+    this.faults = [];
+    return n;
+  }
+
+  /** Consumes one call of the first fault for this operation, if any. */
+  private takeFault(operation: string): AthenaFault | undefined {
+    const index = this.faults.findIndex((f) => f.operation === operation);
+    const fault = this.faults[index];
+    if (!fault) return undefined;
+    if (--fault.remaining <= 0) this.faults.splice(index, 1);
+    this.ctx.log(`athena: injected ${fault.error} for ${operation} (${fault.remaining} left)`);
+    return fault;
+  }
+
   /** Scripts waiting for queries, in the order they are consulted. */
   scripts(): { queue: RegisteredScript[]; matchers: RegisteredScript[]; defaultScript: ResolvedScript } {
     const view = (r: ScriptRule): RegisteredScript => ({
@@ -399,6 +516,18 @@ export class AthenaEmulator implements ServiceEmulator {
       const [prefix, operation] = target.split(".");
       if (prefix !== "AmazonAthena" || !operation) {
         throw new AwsServiceError("UnknownOperationException", `expected X-Amz-Target: AmazonAthena.<Operation>`);
+      }
+      const fault = this.takeFault(operation);
+      if (fault) {
+        return {
+          status: fault.status,
+          headers: {
+            "content-type": "application/x-amz-json-1.1",
+            "x-amzn-requestid": requestId,
+            "x-amzn-errortype": fault.error,
+          },
+          body: JSON.stringify({ __type: fault.error, Message: fault.message }),
+        };
       }
       let input: unknown = {};
       if (req.body.length > 0) {
@@ -932,6 +1061,7 @@ export class AthenaEmulator implements ServiceEmulator {
    * - `PUT default-script` `{script}`, `GET default-script`.
    * - `GET queries`: every query with its state and script position.
    * - `POST workgroups` `{name, outputLocation?, enforceWorkGroupConfiguration?, description?}`, `GET workgroups`.
+   * - `POST faults` `{operation, error, message?, times?}` (see {@link injectFault}), `GET faults`, `DELETE faults`.
    * Bad bodies get 400 `{error}` naming the field.
    */
   async control(subpath: string, req: EmulatorRequest): Promise<EmulatorResponse> {
@@ -941,6 +1071,7 @@ export class AthenaEmulator implements ServiceEmulator {
       "default-script": ["GET", "PUT"],
       queries: ["GET"],
       workgroups: ["GET", "POST"],
+      faults: ["GET", "POST", "DELETE"],
     };
     const allowed = Object.hasOwn(routes, route) ? routes[route] : undefined;
     if (!allowed) {
@@ -983,6 +1114,14 @@ export class AthenaEmulator implements ServiceEmulator {
         }
         case "GET queries":
           return json(200, { queries: await this.queries() });
+        case "GET faults":
+          return json(200, { faults: this.listFaults() });
+        case "DELETE faults":
+          return json(200, { cleared: this.clearFaults() });
+        case "POST faults":
+          return json(201, {
+            fault: this.injectFault(this.controlBody(req, FAULT_FIELDS) as unknown as AthenaFaultSpec),
+          });
         case "GET workgroups":
           return json(200, { workGroups: [...this.workGroups.values()].map((wg) => this.workGroupView(wg)) });
         default: {

@@ -112,6 +112,72 @@ export interface LambdaInvocationRecord {
   logs?: string;
 }
 
+/**
+ * Errors the Invoke API can answer with, and their HTTP status (from the Lambda service model), for
+ * {@link LambdaEmulator.injectFault}; `message` is AWS's text where it is known, otherwise the fault's message says it
+ * was injected.
+ */
+export const LAMBDA_INVOKE_ERRORS: Readonly<Record<string, { status: number; message?: string }>> = {
+  TooManyRequestsException: { status: 429, message: "Rate Exceeded." },
+  ServiceException: { status: 500 },
+  ResourceNotReadyException: { status: 502 },
+  ResourceNotFoundException: { status: 404 },
+  ResourceConflictException: { status: 409 },
+  InvalidRequestContentException: { status: 400 },
+  InvalidParameterValueException: { status: 400 },
+  RequestTooLargeException: { status: 413 },
+  UnsupportedMediaTypeException: { status: 415 },
+  RecursiveInvocationException: { status: 400 },
+  EC2ThrottledException: { status: 502 },
+  EC2UnexpectedException: { status: 502 },
+  EC2AccessDeniedException: { status: 502 },
+  ENILimitReachedException: { status: 502 },
+  InvalidRuntimeException: { status: 502 },
+  InvalidZipFileException: { status: 502 },
+  KMSAccessDeniedException: { status: 502 },
+  KMSDisabledException: { status: 502 },
+  KMSInvalidStateException: { status: 502 },
+  KMSNotFoundException: { status: 502 },
+  SnapStartException: { status: 400 },
+  SnapStartNotReadyException: { status: 409 },
+  SnapStartTimeoutException: { status: 408 },
+  EFSIOException: { status: 410 },
+  EFSMountConnectivityException: { status: 408 },
+  EFSMountFailureException: { status: 403 },
+  EFSMountTimeoutException: { status: 408 },
+};
+
+/** What `injectFault` and `POST /_testbed/lambda/faults` take. */
+export interface LambdaFaultSpec {
+  /** The function (name, full or partial ARN) whose invocations fail. */
+  function: string;
+  /** The AWS error code Invoke answers with (a key of {@link LAMBDA_INVOKE_ERRORS}, or any code with `status`). */
+  error: string;
+  /** Default: AWS's message for that error. */
+  message?: string;
+  /** HTTP status; default from {@link LAMBDA_INVOKE_ERRORS}. Required for codes the Lambda model does not know. */
+  status?: number;
+  /** How many matching invocations fail before Invoke behaves normally again (default 1). */
+  times?: number;
+}
+
+/** An injected fault with what is left of it (`GET /_testbed/lambda/faults`). */
+export interface LambdaFault {
+  id: string;
+  functionName: string;
+  error: string;
+  message: string;
+  status: number;
+  remaining: number;
+}
+
+/** A fault spec the emulator refuses; the message names the field and what is expected. */
+export class LambdaFaultError extends Error {
+  override readonly name = "LambdaFaultError";
+}
+
+const FAULT_FIELDS = ["function", "error", "message", "status", "times"];
+
 interface PolicyStatement {
   Sid: string;
   Effect: "Allow";
@@ -207,6 +273,8 @@ export class LambdaEmulator implements ServiceEmulator, LambdaInternal {
   private readonly obsoleteDirs: string[] = [];
   private readonly codeStore: CodeStore;
   private records: LambdaInvocationRecord[] = [];
+  private faults: LambdaFault[] = [];
+  private faultSeq = 0;
   /** Event invocations still running or waiting for a retry. */
   private readonly background = new Set<Promise<void>>();
   private closed = false;
@@ -292,6 +360,25 @@ export class LambdaEmulator implements ServiceEmulator, LambdaInternal {
         })),
       });
     }
+    if (subpath === "faults") {
+      if (req.method === "GET") return json(200, { faults: this.listFaults() });
+      if (req.method === "DELETE") return json(200, { cleared: this.clearFaults() });
+      if (req.method === "POST") {
+        let body: unknown;
+        try {
+          body = JSON.parse(req.body.toString("utf8"));
+        } catch {
+          return json(400, { error: `the body must be a JSON object with ${FAULT_FIELDS.join(", ")}` });
+        }
+        try {
+          return json(201, { fault: this.injectFault(body as LambdaFaultSpec) });
+        } catch (e) {
+          if (e instanceof LambdaFaultError) return json(400, { error: e.message });
+          throw e;
+        }
+      }
+      return json(405, { error: `${req.method} /_testbed/lambda/faults is not supported; use GET, POST or DELETE` });
+    }
     const code = /^code\/([^/]+)$/.exec(subpath);
     if (code && req.method === "GET") {
       const fn = this.functions.get(code[1] ?? "");
@@ -300,7 +387,12 @@ export class LambdaEmulator implements ServiceEmulator, LambdaInternal {
     }
     return json(404, {
       error: `no control endpoint /_testbed/lambda/${subpath}`,
-      available: ["GET|DELETE invocations[?function=]", "GET functions", "GET code/<function>"],
+      available: [
+        "GET|DELETE invocations[?function=]",
+        "GET functions",
+        "GET code/<function>",
+        "GET|POST|DELETE faults",
+      ],
     });
   }
 
@@ -336,6 +428,8 @@ export class LambdaEmulator implements ServiceEmulator, LambdaInternal {
     const refused = invalidPayload(eventText);
     if (refused) return this.refuse(refused, functionNameOrArn, options);
     const { fn, invokedArn } = found;
+    const fault = this.takeFault(fn);
+    if (fault) return this.refuse(fault, functionNameOrArn, options);
     if (options.async) {
       this.startAsync(fn, this.newId(), eventText, invokedArn, "internal");
       return { statusCode: 202, payload: "", executedVersion: "$LATEST" };
@@ -375,12 +469,92 @@ export class LambdaEmulator implements ServiceEmulator, LambdaInternal {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // Fault injection
+
+  /**
+   * Makes the next `times` invocations of a function (Invoke over the wire and {@link invokeInternal}; not DryRun)
+   * fail with an AWS error instead of running the handler — throttling, service errors — so that Retry and Catch on
+   * `Lambda.TooManyRequestsException` & co. can be exercised against the real function. Faults for one function
+   * apply in the order they were injected. @throws LambdaFaultError for a spec that is not valid
+   */
+  injectFault(spec: LambdaFaultSpec): LambdaFault {
+    if (!spec || typeof spec !== "object" || Array.isArray(spec)) {
+      throw new LambdaFaultError(`a fault is an object with ${FAULT_FIELDS.join(", ")}`);
+    }
+    for (const key of Object.keys(spec)) {
+      if (!FAULT_FIELDS.includes(key)) {
+        throw new LambdaFaultError(`${key}: unknown field; a fault has ${FAULT_FIELDS.join(", ")}`);
+      }
+    }
+    const name = typeof spec.function === "string" ? FUNCTION_REF.exec(spec.function)?.groups?.name : undefined;
+    if (!name) {
+      throw new LambdaFaultError(
+        `function: expected a function name or ARN (e.g. "run-athena-query"), got ${JSON.stringify(spec.function)}`,
+      );
+    }
+    if (typeof spec.error !== "string" || !/^[A-Za-z][A-Za-z0-9.]*$/.test(spec.error)) {
+      throw new LambdaFaultError(
+        `error: expected an AWS error code such as "TooManyRequestsException", got ${JSON.stringify(spec.error)}`,
+      );
+    }
+    const known = Object.hasOwn(LAMBDA_INVOKE_ERRORS, spec.error) ? LAMBDA_INVOKE_ERRORS[spec.error] : undefined;
+    if (spec.status !== undefined && (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599)) {
+      throw new LambdaFaultError(`status: expected an HTTP error status 400-599, got ${JSON.stringify(spec.status)}`);
+    }
+    if (!known && spec.status === undefined) {
+      throw new LambdaFaultError(
+        `error: '${spec.error}' is not an error the Lambda Invoke API declares (known: ${Object.keys(LAMBDA_INVOKE_ERRORS).join(", ")}); give "status" to inject it anyway`,
+      );
+    }
+    if (spec.message !== undefined && typeof spec.message !== "string") {
+      throw new LambdaFaultError(`message: expected a string, got ${JSON.stringify(spec.message)}`);
+    }
+    const times = spec.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) {
+      throw new LambdaFaultError(`times: expected a positive integer, got ${JSON.stringify(spec.times)}`);
+    }
+    const fault: LambdaFault = {
+      id: `fault-${++this.faultSeq}`,
+      functionName: name,
+      error: spec.error,
+      message: spec.message ?? known?.message ?? `${spec.error} (injected by the pipeline-testbed Lambda emulator)`,
+      status: spec.status ?? known!.status,
+      remaining: times,
+    };
+    this.faults.push(fault);
+    return { ...fault };
+  }
+
+  /** Faults with invocations left to fail, in the order they apply. */
+  listFaults(): LambdaFault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** Drops every injected fault; returns how many there were. */
+  clearFaults(): number {
+    const n = this.faults.length;
+    this.faults = [];
+    return n;
+  }
+
+  /** Consumes one invocation of the first fault for this function, if any. */
+  private takeFault(fn: LambdaFunction): AwsServiceError | undefined {
+    const index = this.faults.findIndex((f) => f.functionName === fn.name);
+    const fault = this.faults[index];
+    if (!fault) return undefined;
+    if (--fault.remaining <= 0) this.faults.splice(index, 1);
+    this.ctx.log(`lambda: injected ${fault.error} for ${fn.name} (${fault.remaining} left)`);
+    return new AwsServiceError(fault.error, fault.message, fault.status);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // Lifecycle
 
   async reset(): Promise<void> {
     const fns = [...this.functions.values()];
     this.functions.clear();
     this.records = [];
+    this.faults = [];
     await this.stopPools(fns);
     for (const fn of fns) this.codeStore.remove(fn.codeDir);
   }
@@ -766,6 +940,8 @@ export class LambdaEmulator implements ServiceEmulator, LambdaInternal {
     const requestId = this.newId();
     const invokedArn = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
     if (invocationType === "DryRun") return { status: 204, headers: { "x-amzn-requestid": requestId } };
+    const fault = this.takeFault(fn);
+    if (fault) throw fault;
     if (invocationType === "Event") {
       this.startAsync(fn, requestId, eventText, invokedArn, "api");
       return { status: 202, headers: { "x-amzn-requestid": requestId } };

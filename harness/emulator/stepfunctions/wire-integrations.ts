@@ -33,6 +33,13 @@ const ERROR_SERVICE_NAMES: Record<string, string> = {
   sfn: "Sfn",
 };
 
+/**
+ * The optimized integrations (`lambda:invoke`, `sns:publish`, `sqs:sendMessage`) run on the AWS SDK for Java v1 inside
+ * Step Functions: their causes read "(Service: AWSLambda; Status Code: 404; Error Code: …; Request ID: …; Proxy:
+ * null)" and an error code the SDK does not model becomes `<Svc>.<V1 service>Exception` (`Lambda.AWSLambdaException`).
+ */
+const V1_SERVICE_NAMES: Record<string, string> = { lambda: "AWSLambda", sns: "AmazonSNS", sqs: "AmazonSQS" };
+
 type SdkModule = Record<string, any>;
 
 function pascal(action: string): string {
@@ -58,25 +65,79 @@ async function toJsonOutput(value: unknown): Promise<unknown> {
   return value;
 }
 
-function sdkErrorOf(service: string, e: unknown): StatesError {
+/** What an SDK call failed with, as far as Step Functions names it. */
+interface SdkFailure {
+  /** The SDK's exception name (`NoSuchKey`, `TooManyRequestsException`, `QueueDoesNotExist`). */
+  name: string;
+  /** The error code on the wire (`NoSuchKey`, `NotFound`, `AWS.SimpleQueueService.NonExistentQueue`). */
+  code: string;
+  message: string;
+  status: number;
+  requestId: string;
+  extendedRequestId?: string;
+  /** The service model knows the error (the SDK threw its own exception class for it). */
+  modelled: boolean;
+}
+
+function sdkFailure(mod: SdkModule, e: unknown): SdkFailure | undefined {
   const err = e as {
     name?: string;
     message?: string;
+    Code?: unknown;
+    Error?: { Code?: unknown };
     $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
   };
+  const status = err.$metadata?.httpStatusCode;
+  if (!status) return undefined;
+  const name = err.name ?? "Unknown";
+  const cls = mod[name];
+  const code = typeof err.Code === "string" ? err.Code : typeof err.Error?.Code === "string" ? err.Error.Code : name;
+  return {
+    name,
+    code,
+    message: err.message ?? "",
+    status,
+    requestId: err.$metadata?.requestId ?? "unknown",
+    ...(err.$metadata?.extendedRequestId ? { extendedRequestId: err.$metadata.extendedRequestId } : {}),
+    modelled: typeof cls === "function" && e instanceof cls,
+  };
+}
+
+function exceptionName(name: string): string {
+  return name.endsWith("Exception") ? name : `${name}Exception`;
+}
+
+/** An SDK client exception (no HTTP response): `<Svc>.SdkClientException`, as the Java SDKs name it. */
+function clientError(service: string, e: unknown): StatesError {
   const svc = ERROR_SERVICE_NAMES[service] ?? pascal(service);
-  if (!err.$metadata?.httpStatusCode) {
-    return new StatesError(`${svc}.SdkClientException`, `Unable to execute HTTP request: ${err.message ?? String(e)}`);
-  }
-  let name = err.name ?? "Unknown";
-  if (!name.endsWith("Exception")) name += "Exception";
-  const details = [
-    `Service: ${svc}`,
-    `Status Code: ${err.$metadata.httpStatusCode}`,
-    `Request ID: ${err.$metadata.requestId ?? "unknown"}`,
-  ];
-  if (err.$metadata.extendedRequestId) details.push(`Extended Request ID: ${err.$metadata.extendedRequestId}`);
-  return new StatesError(`${svc}.${name}`, `${err.message ?? ""} (${details.join(", ")})`);
+  return new StatesError(
+    `${svc}.SdkClientException`,
+    `Unable to execute HTTP request: ${e instanceof Error ? e.message : String(e)}`,
+  );
+}
+
+/** The error of a generic `aws-sdk:<service>:<action>` Task (SDK for Java v2 wording). */
+function sdkErrorOf(service: string, mod: SdkModule, e: unknown): StatesError {
+  const f = sdkFailure(mod, e);
+  if (!f) return clientError(service, e);
+  const svc = ERROR_SERVICE_NAMES[service] ?? pascal(service);
+  const details = [`Service: ${svc}`, `Status Code: ${f.status}`, `Request ID: ${f.requestId}`];
+  if (f.extendedRequestId) details.push(`Extended Request ID: ${f.extendedRequestId}`);
+  const name = f.modelled ? exceptionName(f.name) : `${svc}Exception`;
+  return new StatesError(`${svc}.${name}`, `${f.message} (${details.join(", ")})`);
+}
+
+/** The error of an optimized integration (SDK for Java v1 wording). */
+function v1ErrorOf(service: string, mod: SdkModule, e: unknown): StatesError {
+  const f = sdkFailure(mod, e);
+  if (!f) return clientError(service, e);
+  const svc = ERROR_SERVICE_NAMES[service] ?? pascal(service);
+  const v1 = V1_SERVICE_NAMES[service] ?? svc;
+  const name = f.modelled ? exceptionName(f.name) : `${v1}Exception`;
+  return new StatesError(
+    `${svc}.${name}`,
+    `${f.message} (Service: ${v1}; Status Code: ${f.status}; Error Code: ${f.code}; Request ID: ${f.requestId}; Proxy: null)`,
+  );
 }
 
 function jsonString(v: unknown): string {
@@ -132,8 +193,7 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
         }),
       );
     } catch (e) {
-      const err = sdkErrorOf("lambda", e);
-      throw err;
+      throw v1ErrorOf("lambda", mod, e);
     }
     const text = res.Payload ? Buffer.from(res.Payload as Uint8Array).toString("utf8") : "";
     let body: unknown = text;
@@ -178,7 +238,7 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
         const res = await client.send(new mod.PublishCommand(p));
         return { MessageId: res.MessageId, ...sdkHttpMetadata(200, res.$metadata?.requestId) };
       } catch (e) {
-        throw sdkErrorOf("sns", e);
+        throw v1ErrorOf("sns", mod, e);
       }
     },
     "sqs:sendMessage": async (call) => {
@@ -193,7 +253,7 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
           ...sdkHttpMetadata(200, res.$metadata?.requestId),
         };
       } catch (e) {
-        throw sdkErrorOf("sqs", e);
+        throw v1ErrorOf("sqs", mod, e);
       }
     },
   };
@@ -224,7 +284,7 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
         try {
           return await toJsonOutput(await client.send(new Command(c.parameters ?? {})));
         } catch (e) {
-          throw sdkErrorOf(parsed.service, e);
+          throw sdkErrorOf(parsed.service, mod, e);
         }
       },
     };

@@ -1,0 +1,170 @@
+import { readFileSync } from "node:fs";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { strToU8, zipSync } from "fflate";
+import { VirtualClock } from "../common/clock";
+import { startEmulators } from "../emulator/emulators";
+import type { SfnEmulator } from "../emulator/stepfunctions/sfn-emulator";
+import { clientConfig } from "../emulator/test-clients";
+import { PIPELINE_SHAPED_JSONPATH } from "./pipeline-shaped";
+
+/** What {@link benchE2e} measured. */
+export interface E2eBenchResult {
+  /** Executions that ran to SUCCEEDED per wall-clock second, in the measured window. */
+  executionsPerSecond: number;
+  executions: number;
+  /** Executions kept in flight at once. */
+  concurrency: number;
+  /** History events per execution (the pipeline-shaped machine polls Athena three times). */
+  eventsPerExecution: number;
+  /** HTTP requests the edge answered per execution (StartExecution, Lambda, Athena from the handler, polls, copy). */
+  requestsPerExecution: number;
+  /** Virtual seconds each execution spans (three 10 s Waits). */
+  simulatedSecondsPerExecution: number;
+  /** CPU time of the whole process (all threads: the edge, the engine, Lambda workers) per execution. */
+  cpuMsPerExecution: number;
+  /** CPU time of the main thread (edge, engine, integrations) per execution; Linux only (from /proc). */
+  mainThreadCpuMsPerExecution?: number;
+}
+
+/** CPU milliseconds the main thread has used (Linux `/proc`), or undefined elsewhere. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Lambda the bench deploys: like `lambdas/run-athena-query`, it starts the Athena query with the AWS SDK v3 (the
+ * project's, as AWS's Node.js runtimes provide it) configured from the environment the emulator gives handlers.
+ */
+const HANDLER = `
+const { AthenaClient, StartQueryExecutionCommand } = require("@aws-sdk/client-athena");
+const athena = new AthenaClient({});
+exports.handler = async (event) => {
+  const res = await athena.send(new StartQueryExecutionCommand({
+    QueryString: "SELECT state, COUNT(*) AS patient_count FROM patients GROUP BY state ORDER BY state",
+    QueryExecutionContext: { Database: "healthcare" },
+    ResultConfiguration: { OutputLocation: process.env.ATHENA_OUTPUT_LOCATION },
+  }));
+  return { QueryExecutionId: res.QueryExecutionId, OutputLocation: process.env.ATHENA_OUTPUT_LOCATION + res.QueryExecutionId + ".csv" };
+};
+`;
+
+/**
+ * End-to-end executions per second of the pipeline-shaped machine on `startEmulators()` (virtual time) with every Task
+ * over the wire: the real Lambda handler (which calls Athena StartQueryExecution through the SDK), three
+ * getQueryExecution polls against the scripted Athena (QUEUED, RUNNING, SUCCEEDED), and the S3 copyObject of the
+ * result CSV Athena wrote. Executions are started with the SDK's StartExecution and kept `concurrency` in flight.
+ */
+export async function benchE2e(seconds: number, concurrency = 16): Promise<E2eBenchResult> {
+  await using edge = await startEmulators({ clock: new VirtualClock(Date.UTC(2024, 0, 1)) });
+  let requests = 0;
+  const states = edge.service<SfnEmulator>("states");
+  const countRequests = (svc: { handle: (...a: any[]) => Promise<unknown> }) => {
+    const handle = svc.handle.bind(svc);
+    svc.handle = (...a: any[]) => {
+      requests++;
+      return handle(...a);
+    };
+  };
+  for (const name of ["states", "s3", "sns", "sqs", "lambda", "athena"]) countRequests(edge.service(name));
+
+  const config = clientConfig(edge);
+  const sfn = new SFNClient({ ...config, disableHostPrefix: true });
+  const s3 = new S3Client(config);
+  const lambda = new LambdaClient(config);
+  const sns = new SNSClient(config);
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: "healthcare-data" }));
+    await sns.send(new CreateTopicCommand({ Name: "healthcare-pipelines-failures" }));
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: "run-athena-query",
+        Runtime: "nodejs20.x",
+        Role: "arn:aws:iam::000000000000:role/run-athena-query",
+        Handler: "index.handler",
+        Timeout: 30,
+        Code: { ZipFile: zipSync({ "index.js": strToU8(HANDLER) }) },
+        Environment: { Variables: { ATHENA_OUTPUT_LOCATION: "s3://healthcare-data/athena-results/" } },
+      }),
+    );
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({
+        name: "bench-pipeline",
+        definition: JSON.stringify(PIPELINE_SHAPED_JSONPATH),
+        roleArn: "arn:aws:iam::000000000000:role/bench-pipeline",
+      }),
+    );
+
+    let started = 0;
+    const runOne = async () => {
+      const n = started++;
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: `run-${n}`,
+          input: JSON.stringify({ source: `s3://healthcare-data/raw/${n}.csv` }),
+        }),
+      );
+      const execution = states.execution(executionArn!)!;
+      const result = await execution.done;
+      if (result.status !== "SUCCEEDED") {
+        throw new Error(`bench execution ${executionArn} ended ${result.status}: ${JSON.stringify(result)}`);
+      }
+      return execution;
+    };
+    /** Runs waves of `concurrency` executions until `until()` says stop; returns what finished. */
+    const drive = async (until: () => boolean) => {
+      const done: Array<Awaited<ReturnType<typeof runOne>>> = [];
+      while (!until()) done.push(...(await Promise.all(Array.from({ length: concurrency }, runOne))));
+      return done;
+    };
+
+    // Warm up: worker threads, JIT, SDK clients, definition checks.
+    const warm = concurrency * 3;
+    await drive(() => started >= warm);
+    const requestsBefore = requests;
+    const cpu0 = process.cpuUsage();
+    const main0 = mainThreadCpuMs();
+    const t0 = process.hrtime.bigint();
+    const deadline = t0 + BigInt(Math.round(seconds * 1e9));
+    const measured = await drive(() => process.hrtime.bigint() >= deadline);
+    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    const main1 = mainThreadCpuMs();
+
+    // The pipeline really ran: the last execution's result CSV was copied to production.
+    const last = measured.at(-1);
+    if (last) {
+      await s3.send(
+        new HeadObjectCommand({ Bucket: "healthcare-data", Key: `production/state_counts/${last.name}.csv` }),
+      );
+    }
+    const n = Math.max(1, measured.length);
+    return {
+      executionsPerSecond: Math.round(measured.length / elapsed),
+      executions: measured.length,
+      concurrency,
+      eventsPerExecution: Math.round(measured.reduce((a, e) => a + e.events.length, 0) / n),
+      requestsPerExecution: Math.round(((requests - requestsBefore) / n) * 10) / 10,
+      simulatedSecondsPerExecution: measured.reduce((a, e) => a + (e.stopDate! - e.startDate) / 1000, 0) / n,
+      cpuMsPerExecution: Math.round(((cpu.user + cpu.system) / 1000 / n) * 100) / 100,
+      ...(main0 !== undefined && main1 !== undefined
+        ? { mainThreadCpuMsPerExecution: Math.round(((main1 - main0) / n) * 100) / 100 }
+        : {}),
+    };
+  } finally {
+    sfn.destroy();
+    s3.destroy();
+    lambda.destroy();
+    sns.destroy();
+  }
+}
