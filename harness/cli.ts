@@ -2,6 +2,9 @@
 /** Entry point of `npm run scenario`: the only place besides the config resolver that reads process.env. */
 import { runCli } from "./cli/main";
 
+// The AWS SDK prints a multi-line warning on Node 20 about releases after January 2027; the README says it once.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
 runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),

@@ -102,7 +102,7 @@ describe("npm run scenario -- exec", () => {
       /MockedResponses/,
     ],
     [["exec", pipelineLike, "--bogus"], /Unknown option '--bogus'/],
-    [["frobnicate"], /unknown command 'frobnicate'/],
+    [["frobnicate"], /no scenario is named `frobnicate`/],
   ])("bad input %j exits 2 with a clear message", async (argv, message) => {
     const o = io();
     expect(await runCli(argv as string[], o)).toBe(2);
@@ -161,5 +161,62 @@ describe("npm run scenario -- lint", () => {
     expect(await runCli(["lint", "--policy", policy], bad)).toBe(1);
     expect(bad.out).toContain("missing: state 'RunAthenaQueryLambda' needs lambda:InvokeFunction");
     expect(bad.out).toContain("missing: state 'CopyResultsToProduction' needs s3:PutObject");
+  });
+});
+
+describe("npm run scenario (running scenarios)", () => {
+  jest.setTimeout(60_000);
+  const scenario = (name: string, expectYaml: string) =>
+    write(
+      `${name}.scenario.yaml`,
+      `version: 1\nname: ${name}\nstart:\n  input: {}\nathena:\n  states: [SUCCEEDED]\nexpect:\n${expectYaml}`,
+    );
+
+  it("runs selected files, writes JUnit and JSON reports, exit 0 when all pass", async () => {
+    const ok = scenario("cli-ok", "  status: SUCCEEDED\n  pathIncludes: [CopyResultsToProduction, Success]\n");
+    const o = io();
+    const junit = join(dir, "out", "junit.xml");
+    const json = join(dir, "out", "run.json");
+    expect(
+      await runCli([ok, "--reporter", "junit", "--output", junit, "--reporter", "json", "--output", json], o),
+    ).toBe(0);
+    expect(o.out).toMatch(/✓ cli-ok/);
+    expect(o.out).toMatch(/1 passed, 0 failed/);
+    expect(require("node:fs").readFileSync(junit, "utf8")).toContain('name="cli-ok"');
+    expect(JSON.parse(require("node:fs").readFileSync(json, "utf8"))).toMatchObject({ passed: 1, failed: 0 });
+  });
+
+  it("exit 1 when an expectation fails, showing expected vs actual", async () => {
+    const bad = scenario("cli-bad", "  status: FAILED\n");
+    const o = io();
+    expect(await runCli([bad], o)).toBe(1);
+    expect(o.out).toMatch(/✗ cli-bad/);
+    expect(o.out).toMatch(/expected status FAILED, got SUCCEEDED/);
+    expect(o.out).toMatch(/0 passed, 1 failed/);
+  });
+
+  it("exit 2 with file:line:column for a malformed scenario, and nothing runs", async () => {
+    const broken = write(
+      "broken.scenario.yaml",
+      "version: 1\nname: broken\nstart:\n  input: {}\nexpect:\n  stauts: SUCCEEDED\n",
+    );
+    const o = io();
+    expect(await runCli([broken], o)).toBe(2);
+    expect(o.err).toMatch(/broken\.scenario\.yaml:6:3/);
+    expect(o.err).toMatch(/did you mean `status`/);
+    expect(o.out).toBe("");
+  });
+
+  it("rejects unknown targets, reporters and stray outputs with exit 2", async () => {
+    for (const argv of [
+      ["--target", "aws"],
+      ["--reporter", "xml"],
+      ["--output", "x.xml"],
+      ["--parallel", "0"],
+    ]) {
+      const o = io();
+      expect(await runCli(argv, o)).toBe(2);
+      expect(o.err).toMatch(/^error: /);
+    }
   });
 });
