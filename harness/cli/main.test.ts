@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "./main";
@@ -182,8 +182,8 @@ describe("npm run scenario (running scenarios)", () => {
     ).toBe(0);
     expect(o.out).toMatch(/✓ cli-ok/);
     expect(o.out).toMatch(/1 passed, 0 failed/);
-    expect(require("node:fs").readFileSync(junit, "utf8")).toContain('name="cli-ok"');
-    expect(JSON.parse(require("node:fs").readFileSync(json, "utf8"))).toMatchObject({ passed: 1, failed: 0 });
+    expect(readFileSync(junit, "utf8")).toContain('name="cli-ok"');
+    expect(JSON.parse(readFileSync(json, "utf8"))).toMatchObject({ passed: 1, failed: 0 });
   });
 
   it("exit 1 when an expectation fails, showing expected vs actual", async () => {
