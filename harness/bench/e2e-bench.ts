@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { strToU8, zipSync } from "fflate";
 import { VirtualClock } from "../common/clock";
 import { startEmulators } from "../emulator/emulators";
 import type { SfnEmulator } from "../emulator/stepfunctions/sfn-emulator";
+import type { Execution } from "../engine/engine";
 import { clientConfig } from "../emulator/test-clients";
 import { PIPELINE_SHAPED_JSONPATH } from "./pipeline-shaped";
 
@@ -59,6 +61,57 @@ exports.handler = async (event) => {
 `;
 
 /**
+ * The bench's own client: StartExecution calls made by an SFN SDK client on a worker thread, as a client process
+ * would, so that the main thread's time is the emulators' and the engine's, not the driver's.
+ */
+class StartExecutionClient {
+  private readonly worker: Worker;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (arns: string[]) => void; reject: (e: Error) => void }>();
+
+  constructor(config: ReturnType<typeof clientConfig>) {
+    this.worker = new Worker(STARTER_SOURCE, {
+      eval: true,
+      workerData: { sfnModule: require.resolve("@aws-sdk/client-sfn"), config },
+    });
+    this.worker.on("message", (msg: { id: number; arns?: string[]; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (msg.arns) p?.resolve(msg.arns);
+      else p?.reject(new Error(`StartExecution failed in the bench driver: ${msg.error}`));
+    });
+    this.worker.on("error", (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
+  }
+
+  start(inputs: Array<{ stateMachineArn: string; name: string; input: string }>): Promise<string[]> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, inputs });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+const STARTER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { SFNClient, StartExecutionCommand } = require(workerData.sfnModule);
+const sfn = new SFNClient({ ...workerData.config, disableHostPrefix: true, cacheMiddleware: true });
+parentPort.on("message", ({ id, inputs }) => {
+  Promise.all(inputs.map((i) => sfn.send(new StartExecutionCommand(i)).then((r) => r.executionArn))).then(
+    (arns) => parentPort.postMessage({ id, arns }),
+    (e) => parentPort.postMessage({ id, error: String((e && e.stack) || e) }),
+  );
+});
+`;
+
+/**
  * End-to-end executions per second of the pipeline-shaped machine on `startEmulators()` (virtual time) with every Task
  * over the wire: the real Lambda handler (which calls Athena StartQueryExecution through the SDK), three
  * getQueryExecution polls against the scripted Athena (QUEUED, RUNNING, SUCCEEDED), and the S3 copyObject of the
@@ -79,10 +132,7 @@ export async function benchE2e(seconds: number, concurrency = 16): Promise<E2eBe
 
   const config = clientConfig(edge);
   const sfn = new SFNClient({ ...config, disableHostPrefix: true });
-  // The driver is not what is measured: keep its own per-call overhead down.
-  for (const step of ["getUserAgentMiddleware", "recursionDetectionMiddleware", "loggerMiddleware"]) {
-    sfn.middlewareStack.remove(step);
-  }
+  const starter = new StartExecutionClient(config);
   const s3 = new S3Client(config);
   const lambda = new LambdaClient(config);
   const sns = new SNSClient(config);
@@ -109,27 +159,49 @@ export async function benchE2e(seconds: number, concurrency = 16): Promise<E2eBe
     );
 
     let started = 0;
-    const runOne = async () => {
-      const n = started++;
-      const { executionArn } = await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn,
+    /** StartExecution over the wire for `count` executions; resolves with the in-process executions. */
+    const startWave = async (count: number) => {
+      const inputs = Array.from({ length: count }, () => {
+        const n = started++;
+        return {
+          stateMachineArn: stateMachineArn!,
           name: `run-${n}`,
           input: JSON.stringify({ source: `s3://healthcare-data/raw/${n}.csv` }),
-        }),
-      );
-      const execution = states.execution(executionArn!)!;
+        };
+      });
+      const arns = await starter.start(inputs);
+      return arns.map((arn) => states.execution(arn)!);
+    };
+    const finished = async (execution: Execution) => {
       const result = await execution.done;
       if (result.status !== "SUCCEEDED") {
-        throw new Error(`bench execution ${executionArn} ended ${result.status}: ${JSON.stringify(result)}`);
+        throw new Error(`bench execution ${execution.arn} ended ${result.status}: ${JSON.stringify(result)}`);
       }
       return execution;
     };
-    /** Runs waves of `concurrency` executions until `until()` says stop; returns what finished. */
+    /**
+     * Starts a wave of `concurrency` executions every 10 virtual seconds until `until()` says stop, then waits for all
+     * of them. The virtual clock only moves when no Task is in flight, so waves started on the beat of the machine's
+     * 10 s Waits stay in step: while one wave runs its Lambda (on worker threads), the waves before it poll Athena and
+     * copy (on the main thread), and both cores stay busy.
+     */
     const drive = async (until: () => boolean) => {
-      const done: Array<Awaited<ReturnType<typeof runOne>>> = [];
-      while (!until()) done.push(...(await Promise.all(Array.from({ length: concurrency }, runOne))));
-      return done;
+      const waves: Array<Promise<Execution[]>> = [];
+      while (!until()) {
+        // The clock is held while the wave starts, so that its Waits fall on the same beat as the other waves'.
+        const wave = await edge.clock.hold(startWave(concurrency));
+        waves.push(Promise.all(wave.map(finished)));
+        if (process.env.BENCH_MODE === "waves") {
+          const marks: string[] = [];
+          let last = edge.clock.now(); const w0 = performance.now(); let lastWall = w0;
+          const iv = setInterval(() => { if (edge.clock.now() !== last) { const w = performance.now(); marks.push(`${Math.round(w - lastWall)}`); last = edge.clock.now(); lastWall = w; } }, 0);
+          await waves.at(-1);
+          clearInterval(iv);
+          if (process.env.BENCH_TRACE) console.log("wave", Math.round(performance.now() - w0), "ms; rounds:", marks.join(" "), "tail", Math.round(performance.now() - lastWall));
+        }
+        else await edge.clock.sleep(10_000);
+      }
+      return (await Promise.all(waves)).flat();
     };
 
     // Warm up: worker threads, JIT, SDK clients, definition checks.
@@ -166,6 +238,7 @@ export async function benchE2e(seconds: number, concurrency = 16): Promise<E2eBe
         : {}),
     };
   } finally {
+    await starter.close();
     sfn.destroy();
     s3.destroy();
     lambda.destroy();

@@ -176,8 +176,10 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
       // No flexible checksums on S3 calls that do not require them (Step Functions' SDK does not add them either).
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // Resolve each command's middleware stack once, not on every call.
+      cacheMiddleware: true,
     });
-    // Step Functions sends its own User-Agent and no trace header; these per-call steps cost ~20% of a call's CPU and
+    // Step Functions sends its own User-Agent and no trace header; these per-call steps cost ~15% of a call's CPU and
     // change nothing the emulators look at.
     for (const step of LEAN_MIDDLEWARE_REMOVED) client.middlewareStack.remove(step);
     entry = { mod, client };
