@@ -15,6 +15,7 @@ interface BenchResult {
 const BENCHES: Record<string, (seconds: number) => Promise<BenchResult>> = {
   engine: async (s) => ({ bench: "engine", ...(await benchEngine(PIPELINE_SHAPED_JSONPATH, s)) }),
   "engine-jsonata": async (s) => ({ bench: "engine-jsonata", ...(await benchEngine(PIPELINE_SHAPED_JSONATA, s)) }),
+  e2e: async (s) => ({ bench: "e2e", ...(await (await import("./e2e-bench")).benchE2e(s)) }),
 };
 
 async function main(): Promise<number> {

@@ -27,6 +27,7 @@ import {
   StopExecutionCommand,
   TaskTimedOut,
   UpdateStateMachineCommand,
+  ValidateStateMachineDefinitionCommand,
   ValidationException,
 } from "@aws-sdk/client-sfn";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
@@ -225,6 +226,38 @@ describe("state machines", () => {
     await expect(
       sfn.send(new DescribeStateMachineCommand({ stateMachineArn: `${SM_PREFIX}bad-next` })),
     ).rejects.toThrow(StateMachineDoesNotExist);
+  });
+
+  it("validates definitions with ValidateStateMachineDefinition, and EXPRESS rules at creation", async () => {
+    const ok = await sfn.send(new ValidateStateMachineDefinitionCommand({ definition: PASS }));
+    expect(ok).toMatchObject({ result: "OK", diagnostics: [] });
+    const bad = await sfn.send(
+      new ValidateStateMachineDefinitionCommand({
+        definition: JSON.stringify({ StartAt: "A", States: { A: { Type: "Pass", Next: "B" } } }),
+      }),
+    );
+    expect(bad.result).toBe("FAIL");
+    expect(bad.diagnostics).toEqual([
+      expect.objectContaining({ severity: "ERROR", code: "MISSING_TRANSITION_TARGET", location: "/States/A/Next" }),
+    ]);
+
+    // AWS refuses callback and .sync tasks in EXPRESS machines when they are created.
+    const refused = sfn.send(
+      new CreateStateMachineCommand({
+        name: "express-callback",
+        definition: callbackDefinition,
+        roleArn: ROLE,
+        type: "EXPRESS",
+      }),
+    );
+    await expect(refused).rejects.toThrow(InvalidDefinition);
+    await expect(refused).rejects.toThrow(
+      "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration  at /States/WaitForCallback/Resource'",
+    );
+    const viaValidate = await sfn.send(
+      new ValidateStateMachineDefinitionCommand({ definition: callbackDefinition, type: "EXPRESS" }),
+    );
+    expect(viaValidate.result).toBe("FAIL");
   });
 
   it("refuses invalid names, roles and types", async () => {
@@ -664,6 +697,14 @@ describe("mock config (stateMachineArn#TestCase)", () => {
     const invalid = await fetch(`${edge.endpoint}/_testbed/states/mock-config`, { method: "POST", body: "{}" });
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { error: string }).error).toMatch(/StateMachines/);
+    // The refused config did not replace the loaded one.
+    const loaded = await fetch(`${edge.endpoint}/_testbed/states/mock-config`);
+    expect(await loaded.json()).toEqual({ loaded: true, testCases: { "mocked-machine": ["HappyPath", "Throttled"] } });
+
+    await fetch(`${edge.endpoint}/_testbed/states/mock-config`, { method: "DELETE" });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: `${arn}#HappyPath` }))).rejects.toThrow(
+      /No mock configuration is loaded/,
+    );
   });
 
   it("takes the mock config as an emulator option", async () => {

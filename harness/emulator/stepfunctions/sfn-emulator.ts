@@ -486,7 +486,11 @@ export class SfnEmulator implements ServiceEmulator {
       throw new AwsServiceError("InvalidArn", `Invalid Arn: 'Invalid ARN prefix: ${roleArn}'`);
     }
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(roleArn)) {
-      throw new AwsServiceError("InvalidArn", `Invalid Arn: 'Resource type not valid in this context: ${roleArn}'`);
+      const type = /^arn:[^:]*:[^:]*:[^:]*:[^:]*:([^/:]+)/.exec(roleArn)?.[1]?.toLowerCase() ?? roleArn;
+      throw new AwsServiceError(
+        "InvalidArn",
+        `Invalid Arn: 'Resource type not valid in this context: ${type}' (roleArn must be an IAM role ARN, arn:aws:iam::<account>:role/<name>)`,
+      );
     }
   }
 

@@ -51,21 +51,30 @@ function pascal(action: string): string {
 
 /** Turns SDK output into the JSON Step Functions hands to the state: no `$metadata`, dates as ISO strings. */
 async function toJsonOutput(value: unknown): Promise<unknown> {
+  const streams: Array<Promise<void>> = [];
+  const out = toJsonSync(value, streams);
+  if (streams.length) await Promise.all(streams);
+  return out;
+}
+
+/** The synchronous part of {@link toJsonOutput}; streamed blobs are read into their place later (`streams`). */
+function toJsonSync(value: unknown, streams: Array<Promise<void>>): unknown {
+  if (value === null || typeof value !== "object") return value;
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
-  if (value && typeof value === "object" && typeof (value as any).transformToString === "function") {
-    return (value as any).transformToString();
-  }
-  if (Array.isArray(value)) return Promise.all(value.map(toJsonOutput));
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k === "$metadata" || v === undefined) continue;
-      out[k] = await toJsonOutput(v);
+  if (Array.isArray(value)) return value.map((v) => toJsonSync(v, streams));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (k === "$metadata" || v === undefined) continue;
+    if (v && typeof v === "object" && typeof (v as any).transformToString === "function") {
+      streams.push((v as any).transformToString().then((text: string) => (out[k] = text)));
+      out[k] = null;
+      continue;
     }
-    return out;
+    out[k] = toJsonSync(v, streams);
   }
-  return value;
+  return out;
 }
 
 /** What an SDK call failed with, as far as Step Functions names it. */
