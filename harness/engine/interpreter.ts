@@ -438,16 +438,20 @@ class StateExecution {
     return evaluateTemplate(assign, this.pathScope(resultForPath)) as Record<string, unknown>;
   }
 
+  /** JSONata states without a result: `Output` (default: the input) and `Assign`, both over `$states.input`. */
+  private async jsonataOutputAndAssign(): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
+    const s = this.state;
+    const output = s.Output === undefined ? this.rawInput : await this.evalJsonata(s.Output, "Output");
+    const assigned = await this.evaluateAssign(s.Assign, undefined, {});
+    this.commitAssign(assigned);
+    return { output, ...(assigned ? { assigned } : {}) };
+  }
+
   // ---- Pass ---------------------------------------------------------------------------------------------
 
   private async pass(): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
     const s = this.state;
-    if (this.jsonata) {
-      const output = s.Output === undefined ? this.rawInput : await this.evalJsonata(s.Output, "Output");
-      const assigned = await this.evaluateAssign(s.Assign, undefined, {});
-      this.commitAssign(assigned);
-      return { output, ...(assigned ? { assigned } : {}) };
-    }
+    if (this.jsonata) return this.jsonataOutputAndAssign();
     const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
     let result: unknown = input;
     if (s.Parameters !== undefined) result = evaluateTemplate(s.Parameters, this.pathScope(input));
@@ -522,12 +526,7 @@ class StateExecution {
     resultForAssign: unknown,
   ): Promise<{ output: unknown; assigned?: Record<string, unknown> }> {
     const s = this.state;
-    if (this.jsonata) {
-      const output = s.Output === undefined ? this.rawInput : await this.evalJsonata(s.Output, "Output");
-      const assigned = await this.evaluateAssign(s.Assign, undefined, {});
-      this.commitAssign(assigned);
-      return { output, ...(assigned ? { assigned } : {}) };
-    }
+    if (this.jsonata) return this.jsonataOutputAndAssign();
     const input = applyFilterPath(s.InputPath, this.rawInput, this.pathScope(this.rawInput));
     const assigned = await this.evaluateAssign(s.Assign, resultForAssign ?? input, {});
     const output = applyFilterPath(s.OutputPath, input, this.pathScope(input));

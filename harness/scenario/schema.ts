@@ -8,23 +8,14 @@
  * "(did you mean …?)".
  */
 import { z } from "zod";
+import { ATHENA_OPERATIONS } from "../emulator/athena/athena-emulator";
 import type { PipelineConfig } from "../deploy/pipeline-config";
 
 /** `QueryExecution.Status.State` values a script may step through. */
 export const ATHENA_STATES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"] as const;
 /** Lambdas of the pipeline, by their logical names (the deployed names come from the deploy config). */
 export const LAMBDA_FUNCTIONS = ["run-athena-query", "start-pipeline"] as const;
-/** Athena operations the emulator implements, hence the only ones a fault can hit. */
-export const ATHENA_OPERATIONS = [
-  "StartQueryExecution",
-  "GetQueryExecution",
-  "BatchGetQueryExecution",
-  "StopQueryExecution",
-  "GetQueryResults",
-  "ListQueryExecutions",
-  "GetWorkGroup",
-  "ListWorkGroups",
-] as const;
+export { ATHENA_OPERATIONS };
 /** Terminal execution statuses (`DescribeExecution.status`) a scenario can expect. */
 export const EXECUTION_STATUSES = ["SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"] as const;
 /** `${…}` placeholders allowed in S3 expectation strings, filled in once the execution is known. */

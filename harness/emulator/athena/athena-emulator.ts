@@ -132,7 +132,8 @@ export interface AthenaFault {
   remaining: number;
 }
 
-const ATHENA_OPERATIONS = [
+/** Athena operations the emulator implements (and so the only ones a fault can hit). */
+export const ATHENA_OPERATIONS = [
   "StartQueryExecution",
   "GetQueryExecution",
   "BatchGetQueryExecution",
@@ -141,7 +142,7 @@ const ATHENA_OPERATIONS = [
   "ListQueryExecutions",
   "GetWorkGroup",
   "ListWorkGroups",
-];
+] as const;
 const FAULT_FIELDS = ["operation", "error", "message", "times"];
 
 /** A control-plane body the emulator refuses (not JSON, wrong shape, bad workgroup). */
@@ -417,7 +418,7 @@ export class AthenaEmulator implements ServiceEmulator {
         throw new AthenaControlError(`${key}: unknown field; a fault has ${FAULT_FIELDS.join(", ")}`);
       }
     }
-    if (typeof spec.operation !== "string" || !ATHENA_OPERATIONS.includes(spec.operation)) {
+    if (typeof spec.operation !== "string" || !(ATHENA_OPERATIONS as readonly string[]).includes(spec.operation)) {
       throw new AthenaControlError(
         `operation: expected one of ${ATHENA_OPERATIONS.join(", ")}, got ${JSON.stringify(spec.operation)}`,
       );
