@@ -220,3 +220,19 @@ describe("npm run scenario (running scenarios)", () => {
     }
   });
 });
+
+describe("npm run scenario -- mock-config", () => {
+  it("compiles selected scenarios into a MockConfigFile the engine accepts", async () => {
+    const o = io();
+    expect(await runCli(["mock-config", "--target", "sfn-local", "success", "query-failed"], o)).toBe(0);
+    const { MockConfigFile } = await import("../engine/mock-config");
+    const file = MockConfigFile.parse(o.out);
+    expect(file.testCaseNames("healthcare-pipeline-orchestrator").sort()).toEqual(["query-failed", "success"]);
+    expect(o.err).toMatch(/^note: /m);
+  });
+  it("rejects an unknown target with exit 2", async () => {
+    const o = io();
+    expect(await runCli(["mock-config", "--target", "aws"], o)).toBe(2);
+    expect(o.err).toMatch(/--target must be one of/);
+  });
+});

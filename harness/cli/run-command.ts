@@ -59,6 +59,25 @@ function targetFor(name: TargetName, scenarios: Scenario[], io: CliIO): Target {
   }
 }
 
+/**
+ * Resolves selectors (names, files, directories, globs; none = all of scenarios/) and loads them, all or nothing:
+ * any bad file is a UsageError listing every problem with file:line:column.
+ */
+export async function loadSelectedScenarios(selectors: string[], cwd: string): Promise<Scenario[]> {
+  let scenarios: Scenario[];
+  try {
+    const selection = await findScenarioFiles(selectors, { cwd, scenariosDir: join(PROJECT_ROOT, "scenarios") });
+    if (selection.files.length === 0) throw new UsageError("no scenario files found (scenarios/*.scenario.yaml)");
+    const loaded = await loadScenarioFiles(selection.files, { knownStates: pipelineStateNames(), cwd });
+    scenarios = selectScenarios(loaded, selection);
+  } catch (e) {
+    if (e instanceof ScenarioValidationError || e instanceof ScenarioSelectionError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (scenarios.length === 0) throw new UsageError("the selection matched no scenario");
+  return scenarios;
+}
+
 /** `npm run scenario [selectors…]`: load every selected scenario (all or nothing), run, report. */
 export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   const target = (args.target ?? "embedded") as TargetName;

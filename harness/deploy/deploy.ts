@@ -45,6 +45,11 @@ export interface DeployOptions {
   log?: (line: string) => void;
   /** Definition template file (default asl/healthcare-pipeline-orchestrator.asl.json). */
   definitionFile?: string;
+  /**
+   * Renders the definition text to deploy instead of the template (e.g. a fixed definition being proven against a
+   * replayed production history). Takes precedence over `definitionFile`.
+   */
+  renderDefinition?: (config: PipelineConfig, region: string, accountId: string) => string;
   /** Extra environment per function, merged over what the deploy sets (e.g. service endpoints on Docker). */
   functionEnvironment?: Partial<Record<LambdaName, Record<string, string>>>;
 }
@@ -172,7 +177,9 @@ export async function deployPipeline(target: StartedTarget, options: DeployOptio
   }
 
   const definition = await step("render definition", async () =>
-    renderDefinition(config, region, accountId, options.definitionFile),
+    options.renderDefinition
+      ? options.renderDefinition(config, region, accountId)
+      : renderDefinition(config, region, accountId, options.definitionFile),
   );
   await step("create state machine", async () => {
     try {

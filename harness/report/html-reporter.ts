@@ -6,6 +6,7 @@ import { formatDuration, formatOffset } from "./format-duration";
 import { GRAPH_CSS, renderGraphSvg } from "./graph-svg";
 import { escapeHtml } from "./html-escape";
 import { compact, describeMismatch } from "./mismatch";
+import { renderPathDiffHtml } from "../replay/path-diff";
 
 /**
  * One self-contained HTML file (inline CSS, JS and SVG; no external URL of any kind, so it opens offline and from
@@ -136,6 +137,7 @@ function renderExpectations(list: ExpectationResult[], target: string): string {
               .map((l) => `<span class="${l.tone}">${escapeHtml(l.text)}</span>`)
               .join("\n")}</pre>`;
           }
+          if (e.name === "path") detail += renderPathDiffHtml(e.expected, e.actual);
         } else if (e.status === "passed" && ("expected" in e || "actual" in e)) {
           detail = `<code>${escapeHtml(clip(compact(e.actual ?? e.expected), 200))}</code>`;
         }

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { performance } from "node:perf_hooks";
-import { deployPipeline, type DeployedPipeline } from "../deploy/deploy";
+import { deployPipeline, type DeployedPipeline, type DeployOptions } from "../deploy/deploy";
 import type { MockConfig } from "../engine/mock-config";
 import type { HistoryEvent, StateMachineDefinition } from "../engine/types";
 import type { Scenario } from "../scenario/types";
@@ -25,6 +25,8 @@ export interface RunOptions {
   bail?: boolean;
   /** Provides the control plane of a started non-embedded target (Docker targets). */
   controlFor?: (target: StartedTarget) => TestbedControl | undefined;
+  /** Deploy this definition instead of the project's (replays against a changed definition). */
+  renderDefinition?: DeployOptions["renderDefinition"];
 }
 
 const LOGICAL_FUNCTIONS = ["run-athena-query", "start-pipeline"] as const;
@@ -150,6 +152,7 @@ export async function runScenarioOn(
   started: StartedTarget,
   scenario: Scenario,
   control: TestbedControl | undefined,
+  renderDefinition?: DeployOptions["renderDefinition"],
 ): Promise<ScenarioRunResult> {
   const t0 = performance.now();
   const base = {
@@ -169,6 +172,7 @@ export async function runScenarioOn(
     deployed = await deployPipeline(started, {
       config: scenario.deploy,
       ...(fnEnv ? { functionEnvironment: fnEnv } : {}),
+      ...(renderDefinition ? { renderDefinition } : {}),
     });
     definition = JSON.parse(deployed.definition) as StateMachineDefinition;
     const cfg = deployed.config;
@@ -415,7 +419,7 @@ export async function runScenarios(
     const control = isEmbedded(started)
       ? new InProcessControl(started)
       : (options.controlFor?.(started) ?? (started as { control?: TestbedControl }).control);
-    const result = await runScenarioOn(started, scenario, control);
+    const result = await runScenarioOn(started, scenario, control, options.renderDefinition);
     for (const r of reporters) r.onScenarioEnd?.(result);
     if (result.outcome !== "passed" && options.bail) stop = true;
     return result;
