@@ -41,11 +41,17 @@ const spec = workerData;
  * proof). Not needed once the handler called back and only waits for the loop to drain.
  */
 const NODEJS_EXIT_CONFIRM_MS = 200;
+/** How often the loop is looked at once a callback handler has called back (its completion waits on the loop). */
 const POLL_MS = 1;
+/**
+ * How often the loop is looked at while the handler has not completed: only the confirmed outcome can come of it
+ * then, and polling every millisecond would wake the thread throughout every invocation (CPU the host pays for).
+ */
+const CONFIRM_POLL_MS = 10;
 
 /**
  * The invocation in progress.
- * @type {null | { id: string; done: boolean; onEmpty: null | (() => void); emptySince: number; emptyNeedsConfirm: boolean }}
+ * @type {null | { id: string; done: boolean; onEmpty: null | (() => void); emptySince: number; emptyNeedsConfirm: boolean; timer?: NodeJS.Timeout }}
  */
 let current = null;
 
@@ -265,25 +271,31 @@ function loopIsEmpty() {
   return true;
 }
 
+/** (Re)arms the watcher of the invocation in progress, at the pace its pending outcome needs. */
 function watchLoop() {
   const inv = current;
   if (!inv || inv.done) return;
-  const timer = setTimeout(() => {
-    if (current !== inv || inv.done) return;
-    if (inv.onEmpty && loopIsEmpty()) {
-      const now = Date.now();
-      if (inv.emptySince === 0) inv.emptySince = now;
-      if (!inv.emptyNeedsConfirm || now - inv.emptySince >= NODEJS_EXIT_CONFIRM_MS) {
-        const fire = inv.onEmpty;
-        inv.onEmpty = null;
-        fire();
+  clearTimeout(inv.timer);
+  const timer = setTimeout(
+    () => {
+      if (current !== inv || inv.done) return;
+      if (inv.onEmpty && loopIsEmpty()) {
+        const now = Date.now();
+        if (inv.emptySince === 0) inv.emptySince = now;
+        if (!inv.emptyNeedsConfirm || now - inv.emptySince >= NODEJS_EXIT_CONFIRM_MS) {
+          const fire = inv.onEmpty;
+          inv.onEmpty = null;
+          fire();
+        }
+      } else {
+        inv.emptySince = 0;
       }
-    } else {
-      inv.emptySince = 0;
-    }
-    watchLoop();
-  }, POLL_MS);
+      watchLoop();
+    },
+    inv.emptyNeedsConfirm ? CONFIRM_POLL_MS : POLL_MS,
+  );
   timer.unref();
+  inv.timer = timer;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -323,6 +335,7 @@ function invoke(msg) {
     }
     inv.done = true;
     inv.onEmpty = null;
+    clearTimeout(inv.timer);
     port.postMessage({ t: "result", id: inv.id, ok: true, payload, heapMb: heapMb() });
   };
   /** @param {unknown} err */
@@ -332,6 +345,7 @@ function invoke(msg) {
     logError("Invoke Error", value);
     inv.done = true;
     inv.onEmpty = null;
+    clearTimeout(inv.timer);
     port.postMessage({ t: "result", id: inv.id, ok: false, error: toErrorDocument(value), heapMb: heapMb() });
   };
 
@@ -355,6 +369,7 @@ function invoke(msg) {
     if (!waitsForEmptyLoop) return succeed(result);
     inv.emptyNeedsConfirm = false;
     inv.onEmpty = () => succeed(result);
+    if (current === inv) watchLoop();
   };
 
   const context = {
