@@ -850,14 +850,24 @@ class StateExecution {
         0,
         group,
       );
-      this.branch.prev = this.rt.history.lastId;
-      this.addEvent("ParallelStateSucceeded");
-      return results;
+      return this.groupSucceeded("Parallel", results);
     } catch (e) {
-      this.branch.prev = this.rt.history.lastId;
-      if (e !== TERMINATED) this.addEvent("ParallelStateFailed");
-      throw e;
+      throw this.groupFailed("Parallel", e);
     }
+  }
+
+  /** A Map/Parallel group succeeded: `…StateSucceeded`, continuing from the last event of its branches. */
+  private groupSucceeded<T>(kind: "Map" | "Parallel", results: T): T {
+    this.branch.prev = this.rt.history.lastId;
+    this.addEvent(`${kind}StateSucceeded`);
+    return results;
+  }
+
+  /** A Map/Parallel group failed: `…StateFailed` (not when terminated from outside); returns the error to rethrow. */
+  private groupFailed(kind: "Map" | "Parallel", error: unknown): unknown {
+    this.branch.prev = this.rt.history.lastId;
+    if (error !== TERMINATED) this.addEvent(`${kind}StateFailed`);
+    return error;
   }
 
   // ---- Map ----------------------------------------------------------------------------------------------
@@ -954,13 +964,9 @@ class StateExecution {
     });
     try {
       const results = await runLimited(jobs, maxConcurrency ?? 0, group);
-      this.branch.prev = this.rt.history.lastId;
-      this.addEvent("MapStateSucceeded");
-      return results;
+      return this.groupSucceeded("Map", results);
     } catch (e) {
-      this.branch.prev = this.rt.history.lastId;
-      if (e !== TERMINATED) this.addEvent("MapStateFailed");
-      throw e;
+      throw this.groupFailed("Map", e);
     }
   }
 

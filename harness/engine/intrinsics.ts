@@ -390,7 +390,8 @@ function arrayArg(v: unknown, inv: Invocation): unknown[] {
 const MAX_STRING_INPUT = 10_000;
 /** AWS limit on the size of the array States.ArrayRange builds. */
 const MAX_RANGE_ITEMS = 1000;
-const HASH_ALGORITHMS: Record<string, string> = {
+/** Hash algorithm names Step Functions accepts (States.Hash, $hash) → node:crypto names. */
+export const HASH_ALGORITHMS: Record<string, string> = {
   MD5: "md5",
   "SHA-1": "sha1",
   "SHA-256": "sha256",

@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import { createHash } from "node:crypto";
+import { HASH_ALGORITHMS } from "./intrinsics";
 import { StatesError, queryEvaluationError } from "./errors";
 
 /**
@@ -57,14 +58,6 @@ function jsonataMessage(err: unknown): string {
   if (err && typeof err === "object" && "message" in err) return String((err as { message: unknown }).message);
   return String(err);
 }
-
-const HASH_ALGORITHMS: Record<string, string> = {
-  MD5: "md5",
-  "SHA-1": "sha1",
-  "SHA-256": "sha256",
-  "SHA-384": "sha384",
-  "SHA-512": "sha512",
-};
 
 /** Step Functions' JSONata additions that need no per-execution state (created once). */
 const STATIC_FUNCTIONS: Record<string, unknown> = {
