@@ -548,6 +548,12 @@ describe("execution lifecycle", () => {
     expect(token).toMatch(/^[0-9a-f-]{36}$/);
     expect(execution.completeToken(token, { output: { done: true } })).toBe(true);
     expect(await execution.done).toEqual({ status: "SUCCEEDED", output: { done: true } });
+    expect(types(execution.events).slice(2, 6)).toEqual([
+      "TaskScheduled",
+      "TaskStarted",
+      "TaskSubmitted",
+      "TaskSucceeded",
+    ]);
   });
 
   it("HeartbeatSeconds fails a callback task with States.HeartbeatTimeout unless heartbeats arrive", async () => {

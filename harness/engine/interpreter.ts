@@ -810,6 +810,17 @@ class StateExecution {
     }
     const result = await this.rt.clock.hold(integration.invoke(call));
     if (token === undefined) return result;
+    // The callback request went out; AWS records it as TaskSubmitted, then waits for SendTask*.
+    if (call.parsed.kind === "service") {
+      this.addEvent("TaskSubmitted", {
+        taskSubmittedEventDetails: {
+          resourceType: call.parsed.resourceType,
+          resource: call.parsed.resourceName,
+          output: toJson(result),
+          outputDetails: { truncated: false },
+        },
+      });
+    }
     return this.rt.awaitTaskToken(token, heartbeatSeconds);
   }
 

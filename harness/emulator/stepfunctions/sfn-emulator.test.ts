@@ -540,17 +540,24 @@ describe("callback tasks", () => {
     const okDone = await awaitExecutionTerminal(ok.executionArn!);
     expect(okDone).toMatchObject({ status: "SUCCEEDED", output: '{"paid":true}' });
     const okEvents = await history(ok.executionArn!);
-    // AWS also records TaskSubmitted (the sendMessage response) between TaskStarted and TaskSucceeded; the engine
-    // does not yet, so only the order of the events it does record is pinned here.
-    expect(okEvents.map((e) => e.type).filter((t) => t !== "TaskSubmitted")).toEqual([
+    // As AWS records it: TaskSubmitted (the sendMessage response) between TaskStarted and TaskSucceeded.
+    expect(okEvents.map((e) => e.type)).toEqual([
       "ExecutionStarted",
       "TaskStateEntered",
       "TaskScheduled",
       "TaskStarted",
+      "TaskSubmitted",
       "TaskSucceeded",
       "TaskStateExited",
       "ExecutionSucceeded",
     ]);
+    expect(okEvents.find((e) => e.type === "TaskSubmitted")?.taskSubmittedEventDetails).toMatchObject({
+      resourceType: "sqs",
+      resource: "sendMessage.waitForTaskToken",
+    });
+    expect(
+      JSON.parse(okEvents.find((e) => e.type === "TaskSubmitted")!.taskSubmittedEventDetails!.output!),
+    ).toHaveProperty("MessageId");
     expect(okEvents.find((e) => e.type === "TaskSucceeded")?.taskSucceededEventDetails).toMatchObject({
       resourceType: "sqs",
       resource: "sendMessage.waitForTaskToken",
