@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { CORPUS_DIR, describeCorpus } from "./test-corpus";
 import { runConformance, type ConformanceSummary } from "./conformance";
 
-/** The AWS-recorded corpus lives beside the repository (../shared/conformance/visible), as on CI. */
-const CORPUS = join(__dirname, "..", "..", "..", "shared", "conformance", "visible");
+const CORPUS = CORPUS_DIR;
 
 /**
  * Cases known to fail, with the reason. Empty today; a case may only be added here with a reason that names the AWS
@@ -13,14 +11,9 @@ const KNOWN_FAILURES: Record<string, string> = {};
 
 jest.setTimeout(120_000);
 
-describe("conformance corpus recorded against AWS", () => {
+describeCorpus("conformance corpus recorded against AWS", () => {
   let summary: ConformanceSummary;
   beforeAll(async () => {
-    if (!existsSync(CORPUS)) {
-      throw new Error(
-        `conformance corpus not found at ${CORPUS}: the repository expects ../shared/conformance beside it`,
-      );
-    }
     summary = await runConformance(CORPUS);
   });
 

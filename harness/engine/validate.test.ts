@@ -1,6 +1,7 @@
+import { CORPUS_DIR, describeCorpus } from "./test-corpus";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   assertValidDefinition,
   checkDefinition,
@@ -9,7 +10,7 @@ import {
   type DefinitionProblem,
 } from "./validate";
 
-const CORPUS = resolve(__dirname, "../../../shared/conformance/visible");
+const CORPUS = CORPUS_DIR;
 
 /** asl-validator's own public function, uncached (recompiles its schemas every call, ~70 ms). */
 const aslValidator = createRequire(__filename)("asl-validator") as (definition: unknown) => {
@@ -42,7 +43,7 @@ function expectProblems(definition: unknown, expected: Expected[]): void {
   );
 }
 
-describe("definitions real AWS accepted (conformance corpus)", () => {
+describeCorpus("definitions real AWS accepted (conformance corpus)", () => {
   const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith(".json")) : [];
   const definitionOf = (file: string): unknown =>
     (JSON.parse(readFileSync(join(CORPUS, file), "utf8")) as { definition: unknown }).definition;
