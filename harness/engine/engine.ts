@@ -19,6 +19,15 @@ export interface EngineOptions {
   accountId?: string;
   /** Skip the definition check (only for callers that already checked). */
   skipValidation?: boolean;
+  /**
+   * How history events name AWS SDK integration tasks (`arn:aws:states:::aws-sdk:s3:getObject`). `"aws"` (default)
+   * renders them as AWS does: `resourceType: "aws-sdk:s3"`, `resource: "getObject"`. `"sfn-local"` renders them as
+   * AWS Step Functions Local does — `resourceType: "aws-sdk"`, `resource: "s3:getObject"` — which tests written
+   * against Step Functions Local assert on (e.g. aws-samples' MockConfigFile sample suites). Optimized integrations
+   * (`lambda`/`invoke`, `sqs`/`sendMessage`) are named the same either way. Default: `"sfn-local"` for executions
+   * that run a MockConfigFile test case (a Step Functions Local feature), `"aws"` otherwise.
+   */
+  historyResourceNames?: "aws" | "sfn-local";
 }
 
 /** Per-execution options. */
@@ -211,6 +220,9 @@ export class Engine {
       history,
       integrations: this.options.integrations ?? (() => undefined),
       ...(options.mockTestCase ? { mocks: options.mockTestCase.cursor() } : {}),
+      // A MockConfigFile test case is Step Functions Local's feature: its executions are named as SFN Local names them
+      // (tests written against it assert on that), unless the caller chose a naming.
+      historyResourceNames: this.options.historyResourceNames ?? (options.mockTestCase ? "sfn-local" : "aws"),
       region: this.region,
       accountId: this.accountId,
       context: {

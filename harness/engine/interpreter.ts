@@ -17,6 +17,8 @@ import {
 import type { SeededRandom } from "./random";
 import type { Catcher, QueryLanguage, Retrier, StateDefinition } from "./types";
 
+type ServiceResource = Extract<ParsedResource, { kind: "service" }>;
+
 /** A (sub-)state machine: the top level, a Parallel branch or a Map ItemProcessor. */
 export interface Machine {
   StartAt: string;
@@ -32,6 +34,8 @@ export interface ExecutionRuntime {
   history: HistoryRecorder;
   integrations: IntegrationResolver;
   mocks?: MockCursor;
+  /** How aws-sdk task resources are named in history events; see {@link EngineOptions.historyResourceNames}. */
+  historyResourceNames?: "aws" | "sfn-local";
   region: string;
   accountId: string;
   /** `$$.Execution` and `$$.StateMachine`. */
@@ -720,8 +724,7 @@ class StateExecution {
     const scheduled: Record<string, unknown> =
       parsed.kind === "service"
         ? {
-            resourceType: parsed.resourceType,
-            resource: parsed.resourceName,
+            ...this.historyIds(parsed),
             region: this.rt.region,
             parameters: toJson(parameters),
           }
@@ -729,8 +732,7 @@ class StateExecution {
     if (timeoutSeconds !== undefined) scheduled.timeoutInSeconds = timeoutSeconds;
     if (heartbeatSeconds !== undefined) scheduled.heartbeatInSeconds = heartbeatSeconds;
     this.addEvent(ev.scheduled, { [ev.scheduledKey]: scheduled });
-    const ids =
-      parsed.kind === "service" ? { resourceType: parsed.resourceType, resource: parsed.resourceName } : undefined;
+    const ids = parsed.kind === "service" ? this.historyIds(parsed) : undefined;
     this.addEvent(ev.started, ids ? { taskStartedEventDetails: ids } : {});
 
     const call: IntegrationCall = {
@@ -799,7 +801,11 @@ class StateExecution {
         );
       }
       if ("Throw" in mocked.step) throw new StatesError(mocked.step.Throw.Error, mocked.step.Throw.Cause);
-      return structuredClone(mocked.step.Return);
+      const result = structuredClone(mocked.step.Return);
+      // A mocked callback or .sync task does not wait: the mocked Return is both what the request "submitted" and
+      // the task's result, so the history still shows TaskSubmitted before TaskSucceeded (a Throw skips it).
+      if (call.parsed.kind === "service" && call.parsed.pattern !== "request") this.addSubmitted(call.parsed, result);
+      return result;
     }
     const integration = this.rt.integrations(call);
     if (!integration) {
@@ -811,17 +817,27 @@ class StateExecution {
     const result = await this.rt.clock.hold(integration.invoke(call));
     if (token === undefined) return result;
     // The callback request went out; AWS records it as TaskSubmitted, then waits for SendTask*.
-    if (call.parsed.kind === "service") {
-      this.addEvent("TaskSubmitted", {
-        taskSubmittedEventDetails: {
-          resourceType: call.parsed.resourceType,
-          resource: call.parsed.resourceName,
-          output: toJson(result),
-          outputDetails: { truncated: false },
-        },
-      });
-    }
+    if (call.parsed.kind === "service") this.addSubmitted(call.parsed, result);
     return this.rt.awaitTaskToken(token, heartbeatSeconds);
+  }
+
+  private addSubmitted(parsed: ServiceResource, output: unknown): void {
+    this.addEvent("TaskSubmitted", {
+      taskSubmittedEventDetails: {
+        ...this.historyIds(parsed),
+        output: toJson(output),
+        outputDetails: { truncated: false },
+      },
+    });
+  }
+
+  /** `resourceType`/`resource` of a service task's history events (AWS: `aws-sdk:s3`/`getObject`). */
+  private historyIds(parsed: ServiceResource): { resourceType: string; resource: string } {
+    // Step Functions Local names SDK integrations `aws-sdk`/`s3:getObject` instead.
+    if (parsed.sdk && this.rt.historyResourceNames === "sfn-local") {
+      return { resourceType: "aws-sdk", resource: `${parsed.service}:${parsed.resourceName}` };
+    }
+    return { resourceType: parsed.resourceType, resource: parsed.resourceName };
   }
 
   private async numberField(field: string, pathField: string): Promise<number | undefined> {
