@@ -4,6 +4,8 @@ export interface CliIO {
   stderr(text: string): void;
   /** True when stdout is a terminal that honours colour (not NO_COLOR, not piped). */
   color: boolean;
+  /** True when stderr is a terminal (live progress lines are rewritten in place there); default: `color`. */
+  isTTY?: boolean;
   cwd: string;
   env: Record<string, string | undefined>;
 }

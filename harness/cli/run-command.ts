@@ -93,7 +93,12 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   );
   let reporters;
   try {
-    reporters = createReporters(specs, { stdout: io.stdout, stderr: io.stderr, color: io.color, isTTY: io.color });
+    reporters = createReporters(specs, {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      color: io.color,
+      isTTY: io.isTTY ?? io.color,
+    });
   } catch (e) {
     if (e instanceof ReporterSpecError) throw new UsageError(e.message);
     throw e;

@@ -13,6 +13,7 @@ async function main(): Promise<number> {
         port: { type: "string" },
         "real-time": { type: "boolean" },
         "mock-config": { type: "string" },
+        "s3-dir": { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -22,7 +23,8 @@ async function main(): Promise<number> {
   }
   if (values.help) {
     process.stdout.write(
-      "Usage: npm run emulators [-- --port 4566] [--real-time] [--mock-config <MockConfigFile.json>]\n",
+      "Usage: npm run emulators [-- --port 4566] [--real-time] [--mock-config <MockConfigFile.json>] [--s3-dir <dir>]\n" +
+        "  --s3-dir keeps S3 objects in that directory (default: memory), so they survive a restart.\n",
     );
     return 0;
   }
@@ -47,6 +49,7 @@ async function main(): Promise<number> {
       port,
       clock: values["real-time"] ? new RealClock() : new VirtualClock(),
       ...(mockConfig ? { stepFunctions: { mockConfig } } : {}),
+      ...(values["s3-dir"] ? { s3DataDir: values["s3-dir"] } : {}),
       log: (m) => process.stderr.write(`${m}\n`),
     });
   } catch (e) {
