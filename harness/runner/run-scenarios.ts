@@ -31,6 +31,13 @@ export interface RunOptions {
 
 const LOGICAL_FUNCTIONS = ["run-athena-query", "start-pipeline"] as const;
 
+/** A stable 32-bit seed per scenario name (FNV-1a), so each scenario's generated names differ but never change. */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** MockConfigFile with one test case (named after the scenario) from the scenario's `mocks`. */
 export function scenarioMockConfig(scenario: Scenario, stateMachineName: string): MockConfig {
   const states: Record<string, string> = {};
@@ -432,7 +439,7 @@ export async function runScenarios(
       Array.from({ length: width }, async () => {
         while (!stop && next < scenarios.length) {
           const i = next++;
-          const started = await target.start();
+          const started = await target.start({ seed: seedOf(scenarios[i]!.name) });
           try {
             results[i] = await runOne(scenarios[i]!, started);
           } finally {

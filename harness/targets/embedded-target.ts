@@ -29,9 +29,18 @@ export class EmbeddedTarget implements Target {
   readonly name = "embedded" as const;
   constructor(private readonly options: EmulatorsOptions = {}) {}
 
-  async start(): Promise<StartedEmbeddedTarget> {
+  async start(startOptions: { seed?: number } = {}): Promise<StartedEmbeddedTarget> {
     const clock = this.options.clock ?? new VirtualClock();
-    const edge = await startEmulators({ ...this.options, clock, port: this.options.port ?? 0 });
+    const stepFunctions =
+      startOptions.seed !== undefined
+        ? { ...this.options.stepFunctions, seed: startOptions.seed }
+        : this.options.stepFunctions;
+    const edge = await startEmulators({
+      ...this.options,
+      ...(stepFunctions ? { stepFunctions } : {}),
+      clock,
+      port: this.options.port ?? 0,
+    });
     const e = edge.endpoint;
     const stop = () => edge.close();
     return {

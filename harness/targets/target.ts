@@ -56,7 +56,11 @@ export interface StartedTarget extends AsyncDisposable {
 
 export interface Target {
   readonly name: TargetName;
-  start(): Promise<StartedTarget>;
+  /**
+   * `seed` feeds the engine's random source where the target has our engine (generated execution names, jitter,
+   * UUIDs): the runner derives it from the scenario name so runs are reproducible and scenarios differ.
+   */
+  start(options?: { seed?: number }): Promise<StartedTarget>;
 }
 
 /** A target could not be started (no Docker, port in use, …); says what was tried and how to fix it. */
