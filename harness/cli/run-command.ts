@@ -10,7 +10,8 @@ import { composeOptionsFromEnv } from "../targets/compose-target";
 import { EmbeddedTarget } from "../targets/embedded-target";
 import { LocalstackTarget } from "../targets/localstack-target";
 import { SfnLocalTarget } from "../targets/sfn-local-target";
-import type { Target, TargetName } from "../targets/target";
+import { formatProbeFailure, probeContainerRuntime } from "../targets/docker-probe";
+import { TargetUnavailableError, type Target, type TargetName } from "../targets/target";
 import { EXIT, UsageError, type CliIO } from "./io";
 
 export interface RunArgs {
@@ -104,24 +105,19 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
     throw e;
   }
 
-  let scenarios: Scenario[];
+  const scenarios = await loadSelectedScenarios(args.selectors, io.cwd);
+
+  if (target !== "embedded" && !(io.env.TESTBED_DOCKER_ATTACH === "1" || io.env.TESTBED_DOCKER_ATTACH === "true")) {
+    // Say plainly what is missing before anything tries to start containers.
+    const probe = await probeContainerRuntime();
+    if (!probe.available) throw new UsageError(formatProbeFailure(probe));
+  }
+  let summary;
   try {
-    const selection = await findScenarioFiles(args.selectors, {
-      cwd: io.cwd,
-      scenariosDir: join(PROJECT_ROOT, "scenarios"),
-    });
-    if (selection.files.length === 0) throw new UsageError("no scenario files found (scenarios/*.scenario.yaml)");
-    const loaded = await loadScenarioFiles(selection.files, { knownStates: pipelineStateNames(), cwd: io.cwd });
-    scenarios = selectScenarios(loaded, selection);
+    summary = await runScenarios(scenarios, targetFor(target, scenarios, io), reporters, { parallel, bail: args.bail });
   } catch (e) {
-    if (e instanceof ScenarioValidationError || e instanceof ScenarioSelectionError) throw new UsageError(e.message);
+    if (e instanceof TargetUnavailableError) throw new UsageError(e.message);
     throw e;
   }
-  if (scenarios.length === 0) throw new UsageError("the selection matched no scenario");
-
-  const summary = await runScenarios(scenarios, targetFor(target, scenarios, io), reporters, {
-    parallel,
-    bail: args.bail,
-  });
   return summary.failed + summary.errors === 0 ? EXIT.ok : EXIT.failed;
 }
