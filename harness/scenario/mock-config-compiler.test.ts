@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { testScenario } from "./test-scenario";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError, type CliIO } from "../cli/io";
@@ -26,19 +27,7 @@ import type { Scenario } from "./types";
 const SM = DEFAULT_PIPELINE_CONFIG.stateMachineName;
 
 function scenario(name: string, over: Partial<Scenario> = {}): Scenario {
-  return {
-    version: 1,
-    name,
-    file: `/virtual/${name}.scenario.yaml`,
-    tags: [],
-    deploy: {},
-    start: { kind: "input", input: {} },
-    faults: [],
-    mocks: {},
-    actions: [],
-    expect: {},
-    ...over,
-  };
+  return testScenario(name, over);
 }
 
 /** Hand-written scenarios covering the paths of the pipeline (the scenario loader is not used here). */

@@ -1,4 +1,5 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { testScenario } from "../scenario/test-scenario";
 import { AthenaClient, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -26,19 +27,7 @@ import { TargetUnavailableError } from "./target";
 const SM = "healthcare-pipeline-orchestrator";
 
 function scenario(name: string, over: Partial<Scenario> = {}): Scenario {
-  return {
-    version: 1,
-    name,
-    file: `/virtual/${name}.scenario.yaml`,
-    tags: [],
-    deploy: {},
-    start: { kind: "input", input: {} },
-    faults: [],
-    mocks: {},
-    actions: [],
-    expect: { status: "SUCCEEDED" },
-    ...over,
-  };
+  return testScenario(name, { expect: { status: "SUCCEEDED" }, ...over });
 }
 
 /** A stand-in for testcontainers' compose API that records what the target asked for. */

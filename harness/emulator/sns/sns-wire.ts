@@ -4,6 +4,7 @@
  * `<OpResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><OpResult>…</OpResult><ResponseMetadata>…`.
  */
 import type { EmulatorRequest, EmulatorResponse } from "../types";
+import { queryFormToTree, type QueryTree } from "../query-form";
 import { xmlEscape } from "../errors";
 
 const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
@@ -16,28 +17,13 @@ export class XmlMap {
 /** A value a result may hold: text, a nested structure, a `<member>` list, or a map. */
 export type XmlValue = string | number | boolean | XmlMap | XmlValue[] | { [key: string]: XmlValue | undefined };
 
-type Tree = { [key: string]: Tree | string };
+type Tree = QueryTree;
 
 /** The request's form parameters (body and query string), merged. */
 export function formParams(req: EmulatorRequest): URLSearchParams {
   const params = new URLSearchParams(req.query);
   if (req.body.length > 0) for (const [k, v] of new URLSearchParams(req.body.toString("utf8"))) params.set(k, v);
   return params;
-}
-
-function toTree(params: URLSearchParams): Tree {
-  const root: Tree = {};
-  for (const [key, value] of params) {
-    if (key === "Action" || key === "Version") continue;
-    const parts = key.split(".");
-    let node = root;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const next = node[parts[i]!];
-      node = typeof next === "object" ? next : (node[parts[i]!] = {});
-    }
-    node[parts[parts.length - 1]!] = value;
-  }
-  return root;
 }
 
 function indexed(node: Tree): (Tree | string)[] {
@@ -70,7 +56,7 @@ function convert(node: Tree | string): QueryValue {
 
 /** Turns the form into the operation name and an input object shaped like the API's (maps as objects, lists as arrays). */
 export function parseQuery(params: URLSearchParams): { action: string; input: Record<string, QueryValue> } {
-  return { action: params.get("Action") ?? "", input: convert(toTree(params)) as Record<string, QueryValue> };
+  return { action: params.get("Action") ?? "", input: convert(queryFormToTree(params)) as Record<string, QueryValue> };
 }
 
 /** XML text, keeping carriage returns (a parser would fold a literal CR into LF). */

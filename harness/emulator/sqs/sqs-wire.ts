@@ -5,6 +5,7 @@
  * the JSON output object, rendered back in the protocol the request came in.
  */
 import type { EmulatorRequest, EmulatorResponse } from "../types";
+import { queryFormToTree, type QueryTree } from "../query-form";
 import { AwsServiceError, xmlEscape } from "../errors";
 
 /** `json` = awsJson1_0 (current SDKs), `query` = awsQuery (older SDKs, AWS CLI v1). */
@@ -84,25 +85,7 @@ export function parseSqsRequest(req: EmulatorRequest, protocol: SqsProtocol): Sq
   return { protocol, operation, input };
 }
 
-type Tree = { [key: string]: Tree | string };
-
-/** `a.1.b=x` → `{a: {"1": {b: "x"}}}`. */
-function toTree(params: URLSearchParams): Tree {
-  const root: Tree = {};
-  for (const [key, value] of params) {
-    if (key === "Action" || key === "Version") continue;
-    const parts = key.split(".");
-    let node = root;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const part = parts[i]!;
-      const next = node[part];
-      if (typeof next === "object") node = next;
-      else node = node[part] = {};
-    }
-    node[parts[parts.length - 1]!] = value;
-  }
-  return root;
-}
+type Tree = QueryTree;
 
 /** The numbered members of a flattened list, in index order. */
 function members(node: Tree | string | undefined): (Tree | string)[] {
@@ -183,7 +166,7 @@ function entry(tree: Tree): Record<string, unknown> {
 }
 
 function queryToInput(params: URLSearchParams): Record<string, unknown> {
-  const tree = toTree(params);
+  const tree = queryFormToTree(params);
   const input: Record<string, unknown> = {};
   scalars(tree, input);
   if (tree.Attribute !== undefined) input.Attributes = nameValueMap(tree.Attribute, "Name", "Value");
