@@ -1,6 +1,9 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Clock } from "../common/clock";
 import { VirtualClock } from "../common/clock";
 import { AwsServiceError, jsonError, queryError, restJsonError, s3Error } from "./errors";
@@ -19,6 +22,11 @@ export interface EdgeOptions {
   clock?: Clock;
   services: ServiceFactory[];
   log?: (message: string) => void;
+  /**
+   * Also serve the same HTTP server on a private Unix socket (a named pipe on Windows) for in-process callers — the
+   * Step Functions emulator's Task integrations — sparing them the TCP loopback stack. Default true.
+   */
+  localSocket?: boolean;
 }
 
 /** A listening edge endpoint. */
@@ -27,6 +35,8 @@ export interface StartedEdge {
   readonly port: number;
   readonly clock: Clock;
   readonly context: EmulatorContext;
+  /** The private socket the same server answers on (see {@link EdgeOptions.localSocket}), if any. */
+  readonly localSocketPath: string | undefined;
   service<T extends ServiceEmulator>(name: string): T;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -84,6 +94,55 @@ function json(status: number, value: unknown): EmulatorResponse {
 }
 
 /**
+ * Serves `server` on a Unix socket in a fresh private directory (a uniquely named pipe on Windows). Connections are
+ * handed to the HTTP server as they come, so they are parsed, routed and tracked (closed on shutdown) exactly like TCP
+ * ones. `undefined` when the socket cannot be made; callers then use TCP.
+ */
+async function listenLocalSocket(
+  server: http.Server,
+  log: (message: string) => void,
+): Promise<{ path: string; close(): Promise<void> } | undefined> {
+  let dir: string | undefined;
+  let path: string;
+  try {
+    if (process.platform === "win32") path = `\\\\.\\pipe\\pipeline-testbed-${process.pid}-${randomUUID()}`;
+    else {
+      dir = mkdtempSync(join(tmpdir(), "testbed-edge-"));
+      path = join(dir, "edge.sock");
+    }
+  } catch (e) {
+    log(`no local socket for in-process callers (they use TCP): ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  const removeDir = () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  const local = net.createServer((socket) => server.emit("connection", socket));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      local.once("error", reject);
+      local.listen(path, () => resolve());
+    });
+  } catch (e) {
+    removeDir();
+    log(`no local socket for in-process callers (they use TCP): ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  // In-process callers only: it must never keep the process alive on its own.
+  local.unref();
+  return {
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        local.close(() => {
+          removeDir();
+          resolve();
+        });
+      }),
+  };
+}
+
+/**
  * Starts the edge: one HTTP server on loopback that routes each request to a service emulator the way LocalStack
  * does (by the SigV4 scope), plus the control plane under `/_testbed/`.
  */
@@ -97,7 +156,15 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
   const byName = new Map<string, ServiceEmulator>();
   const registry: ServiceRegistry = { get: <T extends ServiceEmulator>(n: string) => byName.get(n) as T | undefined };
   let endpoint = "";
-  const context: EmulatorContext = { clock, endpoint: () => endpoint, services: registry, log };
+  /** Filled in once the server listens. */
+  const localSocket: { path?: string } = {};
+  const context: EmulatorContext = {
+    clock,
+    endpoint: () => endpoint,
+    localSocket: () => localSocket.path,
+    services: registry,
+    log,
+  };
   for (const factory of options.services) {
     const svc = factory(context);
     byName.set(svc.name, svc);
@@ -231,6 +298,8 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
   });
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const local = options.localSocket === false ? undefined : await listenLocalSocket(server, log);
+  if (local) localSocket.path = local.path;
 
   let closed: Promise<void> | undefined;
   const close = () =>
@@ -239,6 +308,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await local?.close();
       for (const svc of byName.values()) await svc.close?.();
     })());
 
@@ -247,6 +317,7 @@ export async function startEdge(options: EdgeOptions): Promise<StartedEdge> {
     port,
     clock,
     context,
+    localSocketPath: local?.path,
     service<T extends ServiceEmulator>(name: string): T {
       const svc = byName.get(name);
       if (!svc) throw new Error(`service '${name}' is not part of this edge`);

@@ -52,6 +52,11 @@ export interface EmulatorContext {
   clock: Clock;
   /** The edge's base URL (`http://127.0.0.1:<port>`), known once the server listens. */
   endpoint(): string;
+  /**
+   * The private Unix socket (named pipe on Windows) on which the same edge answers in-process callers, if it has one.
+   * Requests there are the same HTTP, parsed and routed by the same server; only the TCP loopback stack is skipped.
+   */
+  localSocket?(): string | undefined;
   /** Other services, by name, for in-process cross-service effects (S3 notification → Lambda, SNS → SQS, …). */
   services: ServiceRegistry;
   log: (message: string) => void;

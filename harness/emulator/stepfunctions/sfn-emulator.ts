@@ -232,7 +232,10 @@ export class SfnEmulator implements ServiceEmulator {
     private readonly ctx: EmulatorContext,
     private readonly options: SfnEmulatorOptions = {},
   ) {
-    this.resolver = chainResolvers(options.integrations, wireIntegrations({ endpoint: () => ctx.endpoint() }));
+    this.resolver = chainResolvers(
+      options.integrations,
+      wireIntegrations({ endpoint: () => ctx.endpoint(), localSocket: () => ctx.localSocket?.() }),
+    );
     this.engine = this.newEngine();
     if (options.mockConfig !== undefined) this.loadMockConfig(options.mockConfig);
   }

@@ -1,5 +1,7 @@
+import http from "node:http";
 import { StatesError } from "../../engine/errors";
 import type { IntegrationCall, IntegrationResolver, ServiceIntegration } from "../../engine/integrations";
+import { type DirectOperation, directOperation, leanClientConfig, type Transport } from "./sdk-wire";
 
 /**
  * Task integrations that call AWS services over the wire with the AWS SDK v3, exactly as Step Functions would:
@@ -10,20 +12,22 @@ import type { IntegrationCall, IntegrationResolver, ServiceIntegration } from ".
 export interface WireIntegrationOptions {
   /** Base URL of the services (the edge). */
   endpoint: () => string;
+  /** The edge's private socket for in-process callers, when it has one (see `EmulatorContext.localSocket`). */
+  localSocket?: () => string | undefined;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** SDK middleware the integrations' clients do without (see `clientFor`). */
 const LEAN_MIDDLEWARE_REMOVED = ["getUserAgentMiddleware", "recursionDetectionMiddleware", "loggerMiddleware"];
 
-/** SDK package per ASL service name; only services whose client is installed are callable. */
-const CLIENT_PACKAGES: Record<string, { pkg: string; client: string }> = {
-  s3: { pkg: "@aws-sdk/client-s3", client: "S3Client" },
-  athena: { pkg: "@aws-sdk/client-athena", client: "AthenaClient" },
-  sns: { pkg: "@aws-sdk/client-sns", client: "SNSClient" },
-  sqs: { pkg: "@aws-sdk/client-sqs", client: "SQSClient" },
-  lambda: { pkg: "@aws-sdk/client-lambda", client: "LambdaClient" },
-  sfn: { pkg: "@aws-sdk/client-sfn", client: "SFNClient" },
+/** SDK package per ASL service name, and its SigV4 signing name; only services whose client is installed are callable. */
+const CLIENT_PACKAGES: Record<string, { pkg: string; client: string; signingName: string }> = {
+  s3: { pkg: "@aws-sdk/client-s3", client: "S3Client", signingName: "s3" },
+  athena: { pkg: "@aws-sdk/client-athena", client: "AthenaClient", signingName: "athena" },
+  sns: { pkg: "@aws-sdk/client-sns", client: "SNSClient", signingName: "sns" },
+  sqs: { pkg: "@aws-sdk/client-sqs", client: "SQSClient", signingName: "sqs" },
+  lambda: { pkg: "@aws-sdk/client-lambda", client: "LambdaClient", signingName: "lambda" },
+  sfn: { pkg: "@aws-sdk/client-sfn", client: "SFNClient", signingName: "states" },
 };
 
 /** Step Functions' service names in error names (from the service model's serviceId without spaces). */
@@ -163,11 +167,26 @@ function sdkHttpMetadata(status: number, requestId: string | undefined) {
   };
 }
 
+/** One service's SDK client in one region, and the direct callers made for its operations so far. */
+interface ClientEntry {
+  mod: SdkModule;
+  client: any;
+  service: string;
+  region: string;
+  direct: Map<string, DirectOperation | undefined>;
+}
+
 /** Builds the resolver; SDK clients are created once per service and region, lazily. */
 export function wireIntegrations(options: WireIntegrationOptions): IntegrationResolver {
-  const clients = new Map<string, { mod: SdkModule; client: any }>();
+  const clients = new Map<string, ClientEntry>();
+  const credentials = options.credentials ?? { accessKeyId: "test", secretAccessKey: "test" };
+  // One keep-alive pool for every integration call; the edge closes its connections when it stops.
+  const transport: Transport = {
+    agent: new http.Agent({ keepAlive: true, maxSockets: 256 }),
+    socketPath: options.localSocket ?? (() => undefined),
+  };
 
-  function clientFor(service: string, region: string): { mod: SdkModule; client: any } | undefined {
+  function clientFor(service: string, region: string): ClientEntry | undefined {
     const key = `${service}@${region}`;
     let entry = clients.get(key);
     if (entry) return entry;
@@ -178,7 +197,7 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
     const client = new mod[spec.client]({
       endpoint: options.endpoint(),
       region,
-      credentials: options.credentials ?? { accessKeyId: "test", secretAccessKey: "test" },
+      credentials,
       forcePathStyle: true,
       maxAttempts: 1,
       disableHostPrefix: true,
@@ -187,13 +206,36 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
       responseChecksumValidation: "WHEN_REQUIRED",
       // Resolve each command's middleware stack once, not on every call.
       cacheMiddleware: true,
+      ...leanClientConfig(transport, credentials.accessKeyId, spec.signingName),
     });
     // Step Functions sends its own User-Agent and no trace header; these per-call steps cost ~15% of a call's CPU and
     // change nothing the emulators look at.
     for (const step of LEAN_MIDDLEWARE_REMOVED) client.middlewareStack.remove(step);
-    entry = { mod, client };
+    entry = { mod, client, service, region, direct: new Map() };
     clients.set(key, entry);
     return entry;
+  }
+
+  /** Calls `action` (PascalCase) with the direct path where the operation allows it, else the client's `send`. */
+  function callSdk(entry: ClientEntry, action: string, input: Record<string, unknown>): Promise<any> {
+    let direct = entry.direct.get(action);
+    if (!entry.direct.has(action)) {
+      direct = directOperation(
+        entry.service,
+        entry.mod,
+        entry.client,
+        action,
+        new URL(options.endpoint()),
+        transport,
+        credentials.accessKeyId,
+        entry.region,
+        CLIENT_PACKAGES[entry.service]!.signingName,
+      );
+      entry.direct.set(action, direct);
+    }
+    if (direct) return direct(input);
+    const Command = entry.mod[`${action}Command`];
+    return entry.client.send(new Command(input));
   }
 
   async function lambdaInvoke(
@@ -202,18 +244,16 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
     region: string,
     extra: Record<string, unknown> = {},
   ) {
-    const { mod, client } = clientFor("lambda", region)!;
+    const entry = clientFor("lambda", region)!;
     let res: any;
     try {
-      res = await client.send(
-        new mod.InvokeCommand({
-          ...extra,
-          FunctionName: functionName,
-          Payload: Buffer.from(JSON.stringify(payload ?? null)),
-        }),
-      );
+      res = await callSdk(entry, "Invoke", {
+        ...extra,
+        FunctionName: functionName,
+        Payload: Buffer.from(JSON.stringify(payload ?? null)),
+      });
     } catch (e) {
-      throw v1ErrorOf("lambda", mod, e);
+      throw v1ErrorOf("lambda", entry.mod, e);
     }
     const text = res.Payload ? Buffer.from(res.Payload as Uint8Array).toString("utf8") : "";
     let body: unknown = text;
@@ -251,29 +291,29 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
       };
     },
     "sns:publish": async (call) => {
-      const { mod, client } = clientFor("sns", call.region)!;
+      const entry = clientFor("sns", call.region)!;
       const p = { ...((call.parameters ?? {}) as Record<string, unknown>) };
       if (p.Message !== undefined) p.Message = jsonString(p.Message);
       try {
-        const res = await client.send(new mod.PublishCommand(p));
+        const res = await callSdk(entry, "Publish", p);
         return { MessageId: res.MessageId, ...sdkHttpMetadata(200, res.$metadata?.requestId) };
       } catch (e) {
-        throw v1ErrorOf("sns", mod, e);
+        throw v1ErrorOf("sns", entry.mod, e);
       }
     },
     "sqs:sendMessage": async (call) => {
-      const { mod, client } = clientFor("sqs", call.region)!;
+      const entry = clientFor("sqs", call.region)!;
       const p = { ...((call.parameters ?? {}) as Record<string, unknown>) };
       if (p.MessageBody !== undefined) p.MessageBody = jsonString(p.MessageBody);
       try {
-        const res = await client.send(new mod.SendMessageCommand(p));
+        const res = await callSdk(entry, "SendMessage", p);
         return {
           MD5OfMessageBody: res.MD5OfMessageBody,
           MessageId: res.MessageId,
           ...sdkHttpMetadata(200, res.$metadata?.requestId),
         };
       } catch (e) {
-        throw v1ErrorOf("sqs", mod, e);
+        throw v1ErrorOf("sqs", entry.mod, e);
       }
     },
   };
@@ -293,18 +333,18 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
     if (!CLIENT_PACKAGES[parsed.service]) return undefined;
     return {
       invoke: async (c) => {
-        const { mod, client } = clientFor(parsed.service, c.region)!;
-        const Command = mod[`${pascal(parsed.action)}Command`];
-        if (!Command) {
+        const entry = clientFor(parsed.service, c.region)!;
+        const action = pascal(parsed.action);
+        if (!entry.mod[`${action}Command`]) {
           throw new StatesError(
             "States.Runtime",
             `aws-sdk:${parsed.service} has no action '${parsed.action}' (no ${pascal(parsed.action)}Command in ${CLIENT_PACKAGES[parsed.service]!.pkg})`,
           );
         }
         try {
-          return await toJsonOutput(await client.send(new Command(c.parameters ?? {})));
+          return await toJsonOutput(await callSdk(entry, action, (c.parameters ?? {}) as Record<string, unknown>));
         } catch (e) {
-          throw sdkErrorOf(parsed.service, mod, e);
+          throw sdkErrorOf(parsed.service, entry.mod, e);
         }
       },
     };
