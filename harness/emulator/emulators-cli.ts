@@ -5,6 +5,10 @@ import { parseArgs } from "node:util";
 import { RealClock, VirtualClock } from "../common/clock";
 import { startEmulators } from "./emulators";
 
+// The AWS SDK (used by Task integrations) prints a multi-line warning on Node 20 about releases after January 2027;
+// the README says it once.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 async function main(): Promise<number> {
   let values;
   try {
