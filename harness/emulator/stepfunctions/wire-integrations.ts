@@ -180,9 +180,10 @@ interface ClientEntry {
 export function wireIntegrations(options: WireIntegrationOptions): IntegrationResolver {
   const clients = new Map<string, ClientEntry>();
   const credentials = options.credentials ?? { accessKeyId: "test", secretAccessKey: "test" };
-  // One keep-alive pool for every integration call; the edge closes its connections when it stops.
+  // One keep-alive pool for every integration call; the edge closes its connections when it stops. Idle sockets are
+  // dropped after 4 s, before the edge's 5 s keep-alive timeout could close one under a request (ECONNRESET).
   const transport: Transport = {
-    agent: new http.Agent({ keepAlive: true, maxSockets: 256 }),
+    agent: new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 }),
     socketPath: options.localSocket ?? (() => undefined),
   };
 
