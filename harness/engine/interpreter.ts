@@ -331,6 +331,13 @@ type StateOutcome = { kind: "next"; output: unknown; next: string } | { kind: "e
 class StateExecution {
   private retryCount = 0;
   private readonly retryAttempts = new Map<number, number>();
+  /** How the current Task attempt was answered by a MockConfigFile test case, if it was. */
+  private mockedAs: "return" | "throw" | undefined;
+  /**
+   * The TaskSucceeded event of a mocked Task, held back in Step Functions Local mode until the state's result is
+   * processed (see {@link StateExecution.task}).
+   */
+  private deferredSucceeded: { type: string; key: string; ids: Record<string, unknown> } | undefined;
 
   constructor(
     private readonly interp: Interpreter,
@@ -695,6 +702,13 @@ class StateExecution {
     if (s.ResultSelector !== undefined) result = evaluateTemplate(s.ResultSelector, this.pathScope(result));
     const assigned = await this.evaluateAssign(s.Assign, result, {});
     const merged = applyResultPath(s.ResultPath, this.rawInput, result);
+    const deferred = this.deferredSucceeded;
+    if (deferred) {
+      this.deferredSucceeded = undefined;
+      this.addEvent(deferred.type, {
+        [deferred.key]: { ...deferred.ids, output: toJson(merged), outputDetails: { truncated: false } },
+      });
+    }
     const output = applyFilterPath(s.OutputPath, merged, this.pathScope(merged));
     this.commitAssign(assigned);
     return { output, ...(assigned ? { assigned } : {}) };
@@ -745,6 +759,7 @@ class StateExecution {
       accountId: this.rt.accountId,
       ...(token !== undefined ? { taskToken: token } : {}),
     };
+    this.mockedAs = undefined;
     try {
       let work = this.invoke(call, token, heartbeatSeconds);
       if (timeoutSeconds !== undefined) {
@@ -758,6 +773,13 @@ class StateExecution {
         work = Promise.race([work, timer]).finally(() => cancel.abort());
       }
       const result = await this.rt.termination.race(work);
+      if (this.mockedAs === "return" && this.rt.historyResourceNames === "sfn-local" && !this.jsonata) {
+        // Step Functions Local records a mocked Task's TaskSucceeded with the state's result after ResultSelector
+        // and ResultPath, not the mocked response itself (aws-samples app-local-testing-mock-config, README output
+        // of `make retry-h`). AWS records the service's raw result, as below.
+        this.deferredSucceeded = { type: ev.succeeded, key: ev.succeededKey, ids: ids ?? {} };
+        return result;
+      }
       this.addEvent(ev.succeeded, {
         [ev.succeededKey]: { ...(ids ?? {}), output: toJson(result), outputDetails: { truncated: false } },
       });
@@ -775,9 +797,11 @@ class StateExecution {
           },
         });
       } else if (!(err.stateScoped && err.error === "States.Runtime")) {
+        // Step Functions Local's TaskFailed for a mocked Throw carries only error and cause (same README output).
+        const named = this.mockedAs === "throw" && this.rt.historyResourceNames === "sfn-local" ? undefined : ids;
         this.addEvent(ev.failed, {
           [ev.failedKey]: {
-            ...(ids ?? {}),
+            ...(named ?? {}),
             error: err.error,
             ...(err.cause !== undefined ? { cause: err.cause } : {}),
           },
@@ -800,7 +824,11 @@ class StateExecution {
           `No mocked response for invocation #${mocked.invocation} of state '${this.name}' (mocked response '${mocked.response}' in test case '${this.rt.mocks!.testCase.name}'): every invocation, retries included, needs a numbered response`,
         );
       }
-      if ("Throw" in mocked.step) throw new StatesError(mocked.step.Throw.Error, mocked.step.Throw.Cause);
+      if ("Throw" in mocked.step) {
+        this.mockedAs = "throw";
+        throw new StatesError(mocked.step.Throw.Error, mocked.step.Throw.Cause);
+      }
+      this.mockedAs = "return";
       const result = structuredClone(mocked.step.Return);
       // A mocked callback or .sync task does not wait: the mocked Return is both what the request "submitted" and
       // the task's result, so the history still shows TaskSubmitted before TaskSucceeded (a Throw skips it).

@@ -123,7 +123,8 @@ describe("mocked optimized integrations", () => {
       "Lambda.TimeoutException",
       "Lambda.TimeoutException",
     ]);
-    expect(detail(events[4]!)).toMatchObject({ cause: "not ready", resourceType: "lambda", resource: "invoke" });
+    // Step Functions Local's TaskFailed for a mocked Throw names only error and cause ([EX] README `retry-h`).
+    expect(detail(events[4]!)).toEqual({ error: "Lambda.ResourceNotReadyException", cause: "not ready" });
     expect(events[13]!.type).toBe("TaskSucceeded");
     // Backoff still applies between mocked attempts: 2 s, 4 s, 8 s on the virtual clock.
     const scheduled = ofType(events, "TaskScheduled").map((e) => e.timestamp.getTime() - T0);
@@ -365,13 +366,14 @@ describe("history naming of AWS SDK integrations", () => {
 
   // [EX] README/makefile `retry-h` and the [EX]/[STS] Java/Python/TypeScript tests on Step Functions Local select
   // `TaskSucceeded && taskSucceededEventDetails.resource == "comprehend:detectSentiment"` and expect 3 TaskFailed +
-  // 1 TaskSucceeded; the README shows `resourceType: "aws-sdk"`.
+  // 1 TaskSucceeded; the README shows `resourceType: "aws-sdk"` on the TaskSucceeded and TaskFailed details of
+  // only `error` and `cause` (mocked Throws).
   it("by default a MockConfigFile test case names them as Step Functions Local does", async () => {
     const { events } = await runMocked(def, mocks, "Flaky", { text: "great" });
     const picked = sdkEvents(events);
     expect(picked.map(([t]) => t)).toEqual(["TaskFailed", "TaskFailed", "TaskFailed", "TaskSucceeded"]);
-    for (const [, d] of picked)
-      expect(d).toMatchObject({ resourceType: "aws-sdk", resource: "comprehend:detectSentiment" });
+    for (const [, d] of picked.slice(0, 3)) expect(Object.keys(d as object).sort()).toEqual(["cause", "error"]);
+    expect(picked[3]![1]).toMatchObject({ resourceType: "aws-sdk", resource: "comprehend:detectSentiment" });
     const scheduled = ofType(events, "TaskScheduled").map(detail);
     expect(scheduled[0]).toMatchObject({ resourceType: "aws-sdk", resource: "comprehend:detectSentiment" });
   });
@@ -391,5 +393,47 @@ describe("history naming of AWS SDK integrations", () => {
       { historyResourceNames: "sfn-local" },
     );
     expect(detail(ofType(events, "TaskSucceeded")[0]!)).toMatchObject({ resourceType: "lambda", resource: "invoke" });
+  });
+});
+
+describe("TaskSucceeded of a mocked Task", () => {
+  const def: StateMachineDefinition = {
+    StartAt: "Detect",
+    States: {
+      Detect: {
+        Type: "Task",
+        Resource: "arn:aws:states:::aws-sdk:comprehend:detectSentiment",
+        Parameters: { LanguageCode: "en", "Text.$": "$.text" },
+        ResultSelector: { "sentiment.$": "$.Sentiment" },
+        ResultPath: "$.results",
+        OutputPath: "$.results",
+        End: true,
+      },
+    },
+  };
+  const mocks = {
+    cases: { Happy: { Detect: "Positive" } },
+    responses: { Positive: { "0": { Return: { Sentiment: "POSITIVE", SentimentScore: { Positive: 0.9 } } } } },
+  };
+  const succeeded = (events: HistoryEvent[]) => JSON.parse(detail(ofType(events, "TaskSucceeded")[0]!).output);
+
+  // [EX] README `retry-h` (Step Functions Local): the output after ResultSelector and ResultPath. OutputPath is not
+  // shown there; the state's output is still OutputPath's.
+  it("records the result after ResultSelector and ResultPath, as Step Functions Local does", async () => {
+    const { result, events } = await runMocked(def, mocks, "Happy", { text: "great" });
+    expect(succeeded(events)).toEqual({ text: "great", results: { sentiment: "POSITIVE" } });
+    expect(result).toEqual({ status: "SUCCEEDED", output: { sentiment: "POSITIVE" } });
+    // Still between TaskStarted and TaskStateExited.
+    expect(events.map((e) => e.type).slice(-4)).toEqual([
+      "TaskStarted",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "ExecutionSucceeded",
+    ]);
+  });
+
+  it('records the raw mocked response with historyResourceNames "aws", as AWS records a service result', async () => {
+    const { events } = await runMocked(def, mocks, "Happy", { text: "great" }, { historyResourceNames: "aws" });
+    expect(succeeded(events)).toEqual({ Sentiment: "POSITIVE", SentimentScore: { Positive: 0.9 } });
   });
 });
