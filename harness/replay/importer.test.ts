@@ -443,7 +443,8 @@ async function production(
     mocked[`r.${state}`] = Object.fromEntries(steps.map((s, i) => [String(i), s]));
   }
   const mocks = MockConfigFile.parse({ StateMachines: { prod: { TestCases: { t: cases } } }, MockedResponses: mocked });
-  const { execution } = await new Engine({ seed: 7 }).run(def, {
+  // Production is AWS: its history names and records Task results as AWS does, not as Step Functions Local does.
+  const { execution } = await new Engine({ seed: 7, historyResourceNames: "aws" }).run(def, {
     input,
     name: options.name ?? "prod-run-1",
     stateMachineName: "prod",
