@@ -16,6 +16,8 @@ export interface ConformanceCase {
   nondeterministic: boolean;
   stateMachineType?: "EXPRESS" | "STANDARD";
   placeholders?: string[];
+  /** How the result was recorded; `sync_response` means the execution was started with StartSyncExecution. */
+  verification?: { recordKind?: string };
 }
 
 export interface CaseOutcome {
@@ -114,6 +116,7 @@ export async function runCase(file: string, c: ConformanceCase): Promise<CaseOut
       input: c.input,
       stateMachineName: "ConformanceStateMachine",
       ...(c.stateMachineType ? { type: c.stateMachineType } : {}),
+      ...(c.verification?.recordKind === "sync_response" ? { startedBy: "StartSyncExecution" as const } : {}),
     }));
   } catch (e) {
     return {

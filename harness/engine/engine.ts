@@ -43,6 +43,12 @@ export interface StartOptions {
   stateMachineArn?: string;
   type?: "STANDARD" | "EXPRESS";
   /**
+   * The API the execution was started with (default `StartExecution`). It shows in an Express execution's context
+   * object: AWS gives `$$.Execution.RedriveCount: 0` to Express executions started with StartExecution, and none to
+   * those started with StartSyncExecution (both recorded against AWS).
+   */
+  startedBy?: "StartExecution" | "StartSyncExecution";
+  /**
    * Observes every history event synchronously as it is recorded, before the execution takes its next step; may
    * call `execution.stop()` (scenario actions such as "stop when state X is entered").
    */
@@ -226,9 +232,16 @@ export class Engine {
       region: this.region,
       accountId: this.accountId,
       context: {
-        // Key order as AWS renders `$$.Execution`; Express executions have no RedriveCount.
+        // Key order as AWS renders `$$.Execution`; synchronous Express executions have no RedriveCount.
         Execution: express
-          ? { Id: execArn, Input: input, Name: name, RoleArn: roleArn, StartTime: new Date(start).toISOString() }
+          ? {
+              Id: execArn,
+              Input: input,
+              Name: name,
+              RoleArn: roleArn,
+              StartTime: new Date(start).toISOString(),
+              ...(options.startedBy === "StartSyncExecution" ? {} : { RedriveCount: 0 }),
+            }
           : {
               Id: execArn,
               Input: input,

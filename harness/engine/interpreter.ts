@@ -934,7 +934,8 @@ class StateExecution {
     let items: unknown;
     if (this.jsonata) {
       if (s.Items !== undefined) {
-        items = isJsonataExpression(s.Items) ? await this.evalJsonata(s.Items, "Items") : s.Items;
+        // A literal array may hold expressions at any depth (AWS evaluates `[1, "{% $number('2') %}", 3]`).
+        items = await this.evalJsonata(s.Items, "Items");
         if (!Array.isArray(items)) {
           const expr = typeof s.Items === "string" ? s.Items.replace(/^\{%\s*|\s*%\}$/g, "") : toJson(s.Items);
           throw queryEvaluationError(
@@ -953,6 +954,8 @@ class StateExecution {
       }
     }
     const list = items as unknown[];
+    // AWS records MapStateStarted before it reads MaxConcurrency and the tolerated failures (their errors follow it).
+    this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: list.length } });
     const maxConcurrency = await this.mapNumber("MaxConcurrency", "MaxConcurrencyPath", "integer");
     const toleratedCount = distributed
       ? await this.mapNumber("ToleratedFailureCount", "ToleratedFailureCountPath", "integer")
@@ -960,11 +963,12 @@ class StateExecution {
     const toleratedPct = distributed
       ? await this.mapNumber("ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "float")
       : undefined;
+    if (toleratedCount !== undefined && toleratedCount < 0) {
+      throw runtimeError("ToleratedFailureCount cannot be negative.");
+    }
     if (toleratedPct !== undefined && (toleratedPct < 0 || toleratedPct > 100)) {
       throw runtimeError("ToleratedFailurePercentage must be between 0 and 100.");
     }
-
-    this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: list.length } });
     const selector = s.ItemSelector ?? s.Parameters;
     const prepared: unknown[] = [];
     for (let index = 0; index < list.length; index++) {

@@ -80,7 +80,8 @@ const STATIC_FUNCTIONS: Record<string, unknown> = {
       out.push(i);
       if (out.length > 1000) throw new StatesError("States.QueryEvaluationError", "$range produces at most 1000 items");
     }
-    return out;
+    // A JSONata sequence of one is its item: AWS's `$range(1, 9, 9)` is `1` (recorded), not `[1]`.
+    return out.length === 1 ? out[0] : out;
   },
   hash: (data: unknown, algorithm: unknown) => {
     const algo = typeof algorithm === "string" ? HASH_ALGORITHMS[algorithm] : undefined;
@@ -161,12 +162,26 @@ export async function evaluateExpression(text: string, scope: JsonataScope, fiel
       `The JSONata expression '${expr}' specified for the field '${field}' returned nothing (undefined).`,
     );
   }
+  if (isJsonataFunction(result)) {
+    // Recorded against AWS: `Items: "{% $fn := function($x){$x} %}"`.
+    throw queryEvaluationError(
+      `The JSONata expression '${expr}' specified for the field '${field}' returned an unsupported result type.`,
+    );
+  }
   return normalise(result);
+}
+
+/** A function value: native, or a JSONata lambda / partial application (objects that close over their scope). */
+function isJsonataFunction(value: unknown): boolean {
+  if (typeof value === "function") return true;
+  if (value === null || typeof value !== "object") return false;
+  const v = value as Record<string, unknown>;
+  return v._jsonata_lambda === true || v._jsonata_function === true;
 }
 
 /** JSONata sequences and functions are not JSON: turn results into plain JSON values. */
 function normalise(value: unknown): unknown {
-  if (typeof value === "function") return {};
+  if (isJsonataFunction(value)) return {};
   if (Array.isArray(value)) return value.map(normalise);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};

@@ -1254,6 +1254,13 @@ function patchSchemas(schemas: Json[]): Json[] {
       { $ref: "#/definitions/not_jsonata" },
     ],
   };
+  // AWS accepts a JSON boolean as a Choice rule's Condition (recorded: `"Condition": true` takes that branch).
+  if (!isObject(jsonataDefs.condition)) throw new Error("jsonata.json has no definitions.condition");
+  jsonataDefs.condition = { anyOf: [{ $ref: "#/definitions/jsonata" }, { type: "boolean" }] };
+  // AWS accepts a fractional ToleratedFailurePercentage (recorded: 0.5); the schema says integer.
+  const mapDefs = byId("map");
+  if (!isObject(mapDefs.ToleratedFailurePercentage)) throw new Error("map.json has no ToleratedFailurePercentage");
+  mapDefs.ToleratedFailurePercentage = { type: "number", minimum: 0, maximum: 100 };
   const pathDefs = byId("paths");
   const template = pathDefs._payload_template_object;
   const payload = pathDefs.asl_payload_template;

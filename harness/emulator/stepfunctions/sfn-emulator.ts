@@ -614,6 +614,7 @@ export class SfnEmulator implements ServiceEmulator {
       stateMachineArn: m.arn,
       roleArn: m.roleArn,
       type: m.type,
+      startedBy: sync ? "StartSyncExecution" : "StartExecution",
       ...(mockTestCase ? { mockTestCase } : {}),
       onEvent: (event, exec) => {
         for (const l of this.eventListeners) l(event, exec);
