@@ -37,7 +37,7 @@ function cliEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Generous: each CLI call is a Python start-up (~0.4 s of CPU), and the five tests share two cores. */
+/** Generous: each CLI call is a Python start-up (~0.4 s of CPU), and the six tests share two cores. */
 const CLI_TEST_TIMEOUT_MS = 60_000;
 
 const version = awsVersion();
@@ -319,6 +319,35 @@ if (!hasAws) {
       const bad = await aws("stepfunctions", "describe-execution", "--execution-arn", `${executionArn}-nope`);
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toContain("(ExecutionDoesNotExist)");
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+
+  // Last on purpose: jest 30 throws on a lazy `require` made while it is between two tests (which, with concurrent
+  // tests, happens each time one of them finishes). Declared earlier, this long upload moved those moments onto the
+  // Step Functions test's first-use load of asl-validator; as the sixth test (maxConcurrency 5) it starts late.
+  it.concurrent(
+    "s3: cp of a 9 MiB file goes multipart (8 MiB parts) and comes back intact",
+    async () => {
+      await ready();
+      const local = join(dir, "nine-mib.bin");
+      const data = Buffer.alloc(9 * 1024 * 1024);
+      for (let i = 0; i < data.length; i += 4) data.writeUInt32BE(Math.imul(i, 2654435761) >>> 0, i);
+      writeFileSync(local, data);
+      expect((await aws("s3", "mb", "s3://cli-multipart")).code).toBe(0);
+      const up = await aws("s3", "cp", local, "s3://cli-multipart/big/nine-mib.bin");
+      expect(up.stderr).toBe("");
+      expect(up.code).toBe(0);
+      const head = await awsJson("s3api", "head-object", "--bucket", "cli-multipart", "--key", "big/nine-mib.bin");
+      // The CLI splits at its 8 MiB multipart threshold/chunk size: the ETag of a two-part upload.
+      const partDigests = [data.subarray(0, 8 * 1024 * 1024), data.subarray(8 * 1024 * 1024)].map((p) =>
+        createHash("md5").update(p).digest(),
+      );
+      expect(head.ETag).toBe(`"${createHash("md5").update(Buffer.concat(partDigests)).digest("hex")}-2"`);
+      expect(head.ContentLength).toBe(data.length);
+      const down = await aws("s3", "cp", "s3://cli-multipart/big/nine-mib.bin", join(dir, "nine-mib-back.bin"));
+      expect(down.code).toBe(0);
+      expect(readFileSync(join(dir, "nine-mib-back.bin")).equals(data)).toBe(true);
     },
     CLI_TEST_TIMEOUT_MS,
   );

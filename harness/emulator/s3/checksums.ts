@@ -8,6 +8,13 @@ export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA
 
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
 
+/**
+ * How an object's checksum relates to its bytes (`x-amz-checksum-type`). `FULL_OBJECT`: the checksum of the whole
+ * object. `COMPOSITE`: a multipart object's checksum of its part checksums, rendered `<base64>-<part count>`, which a
+ * client cannot verify against the bytes it downloads.
+ */
+export type ChecksumType = "FULL_OBJECT" | "COMPOSITE";
+
 /** Digest length in bytes, to reject a checksum header that cannot be a value of its algorithm. */
 const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
 

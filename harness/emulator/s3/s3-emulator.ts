@@ -14,6 +14,24 @@ import {
   parseChecksumAlgorithm,
 } from "./checksums";
 import type { ChecksumAlgorithm } from "./checksums";
+import {
+  MAX_LIST_PARTS,
+  MIN_PART_SIZE,
+  compositeChecksum,
+  entityTooSmall,
+  invalidPart,
+  invalidPartOrder,
+  listUploads,
+  multipartEtag,
+  newUploadId,
+  noSuchUpload,
+  parseCompleteMultipartUpload,
+  parseCopySourceRange,
+  parsePartNumber,
+  unquote,
+  uploadChecksumMode,
+} from "./s3-multipart";
+import type { MultipartUpload, UploadedPart } from "./s3-multipart";
 import { addressOf, isAddressableBucketName, isValidNewBucketName, s3UrlEncode } from "./s3-names";
 import {
   EMPTY_NOTIFICATION_CONFIGURATION,
@@ -24,7 +42,7 @@ import {
 } from "./s3-notifications";
 import type { S3EventDetails } from "./s3-notifications";
 import { S3Store, SYSTEM_HEADERS, compareKeys } from "./s3-store";
-import type { S3BucketRecord, S3ObjectRecord, SystemHeader } from "./s3-store";
+import type { S3BucketRecord, S3ObjectPart, S3ObjectRecord, SystemHeader } from "./s3-store";
 import { childText, children, el, malformedXml, parseXmlBody, xmlDocument } from "./s3-xml";
 
 /** Options of {@link s3Service}. */
@@ -264,15 +282,17 @@ function parseRange(header: string, size: number): { start: number; end: number 
   return { start: Math.max(0, size - suffix), end: size - 1 };
 }
 
+/** A count parameter (`max-keys`, `max-uploads`, `max-parts`, `part-number-marker`): an integer 0..2^31-1. */
 function parseMaxKeys(query: URLSearchParams, param: string): number {
   const raw = query.get(param);
   if (raw === null) return MAX_LIST_KEYS;
+  const label = param === "max-keys" ? "maxKeys" : param;
   if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
-    throw invalidArgument("Provided max-keys not an integer or within integer range", param, raw);
+    throw invalidArgument(`Provided ${param} not an integer or within integer range`, param, raw);
   }
   const n = Number(raw);
   if (n < 0 || n > 2147483647)
-    throw invalidArgument("Argument maxKeys must be an integer between 0 and 2147483647", param, raw);
+    throw invalidArgument(`Argument ${label} must be an integer between 0 and 2147483647`, param, raw);
   return n;
 }
 
@@ -306,14 +326,16 @@ interface Listing {
 
 /**
  * Amazon S3, emulated over its restXml wire protocol: buckets, objects (Put/Get/Head/Copy/Delete, ranges, conditional
- * requests, flexible checksums and `aws-chunked` uploads), listings (V1 and V2), and event notifications to Lambda
- * (and SQS) destinations. Path-style and virtual-host style addressing both work. State is in memory, or written
+ * requests, flexible checksums and `aws-chunked` uploads), multipart uploads (what `aws s3 cp`, boto3's `upload_file`
+ * and `@aws-sdk/lib-storage` use for large files), listings (V1 and V2), and event notifications to Lambda (and SQS)
+ * destinations. Path-style and virtual-host style addressing both work. State is in memory, or written
  * through to `dataDir`.
  */
 export class S3Emulator implements ServiceEmulator, S3Internal {
   readonly name = "s3";
   private readonly store: S3Store;
   private sequence = 0;
+  private uploadSequence = 0;
 
   constructor(
     private readonly ctx: EmulatorContext,
@@ -447,6 +469,9 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
         case "location":
           if (method === "GET") return this.getBucketLocation(bucket);
           break;
+        case "uploads":
+          if (method === "GET") return this.listMultipartUploads(req, bucket);
+          break;
       }
       if (!["GET", "PUT", "DELETE", "POST", "HEAD"].includes(method)) throw methodNotAllowed(method, "BUCKET");
       throw notImplemented("S3", operationName(method, subresource ?? "", false, req.query));
@@ -466,6 +491,21 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
           return this.deleteObject(req, bucket, key, ids);
         default:
           throw methodNotAllowed(method, "OBJECT");
+      }
+    }
+    if (subresource === "uploads" && method === "POST") return this.createMultipartUpload(req, bucket, key);
+    if (subresource === "uploadId") {
+      switch (method) {
+        case "PUT":
+          return req.headers["x-amz-copy-source"] !== undefined
+            ? this.uploadPartCopy(req, bucket, key)
+            : this.uploadPart(req, bucket, key);
+        case "POST":
+          return this.completeMultipartUpload(req, bucket, key, ids);
+        case "DELETE":
+          return this.abortMultipartUpload(req, bucket, key);
+        case "GET":
+          return this.listParts(req, bucket, key);
       }
     }
     if (!["GET", "PUT", "DELETE", "POST", "HEAD"].includes(method)) throw methodNotAllowed(method, "OBJECT");
@@ -748,6 +788,18 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
     body: Buffer,
     trailers: Record<string, string> | undefined,
   ): { algorithm: ChecksumAlgorithm; value: string } {
+    return this.clientChecksum(req, body, trailers) ?? { algorithm: "CRC64NVME", value: checksumOf("CRC64NVME", body) };
+  }
+
+  /**
+   * The checksum the client sent (header or aws-chunked trailer), verified against the payload, or one of the
+   * algorithm it asked for (`x-amz-sdk-checksum-algorithm`); `undefined` when it did neither.
+   */
+  private clientChecksum(
+    req: EmulatorRequest,
+    body: Buffer,
+    trailers: Record<string, string> | undefined,
+  ): { algorithm: ChecksumAlgorithm; value: string } | undefined {
     const provided: { algorithm: ChecksumAlgorithm; value: string }[] = [];
     for (const algorithm of CHECKSUM_ALGORITHMS) {
       const value = req.headers[checksumHeaderName(algorithm)];
@@ -786,15 +838,12 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
       return claim;
     }
     const requested = req.headers["x-amz-sdk-checksum-algorithm"] ?? req.headers["x-amz-checksum-algorithm"];
-    let algorithm: ChecksumAlgorithm = "CRC64NVME";
-    if (requested !== undefined) {
-      const parsed = parseChecksumAlgorithm(requested);
-      if (!parsed) {
-        throw invalidRequest(
-          `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.join(", ")}]`,
-        );
-      }
-      algorithm = parsed;
+    if (requested === undefined) return undefined;
+    const algorithm = parseChecksumAlgorithm(requested);
+    if (!algorithm) {
+      throw invalidRequest(
+        `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.join(", ")}]`,
+      );
     }
     return { algorithm, value: checksumOf(algorithm, body) };
   }
@@ -957,9 +1006,11 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
     this.checkWritePreconditions(req, destination.objects.get(key), key);
 
     const replace = directive === "REPLACE";
+    // A COMPOSITE checksum describes the source's parts; the copy is one part, so S3 computes a full-object one.
+    const algorithm = checksumAlgorithm ?? original.checksum.algorithm;
     const checksum =
-      checksumAlgorithm && checksumAlgorithm !== original.checksum.algorithm
-        ? { algorithm: checksumAlgorithm, value: checksumOf(checksumAlgorithm, original.body) }
+      algorithm !== original.checksum.algorithm || original.checksum.type === "COMPOSITE"
+        ? { algorithm, value: checksumOf(algorithm, original.body) }
         : original.checksum;
     const object = this.newObject(key, original.body, {
       contentType: replace ? (req.headers["content-type"] ?? "binary/octet-stream") : original.contentType,
@@ -1043,6 +1094,374 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
     return { status: 200, headers: XML, body: xmlDocument("DeleteResult", out) };
   }
 
+  // ---- multipart uploads --------------------------------------------------------------------------------------------
+
+  /** The upload `?uploadId=` names, which must be one for this key (S3: `NoSuchUpload` otherwise). */
+  private requireUpload(bucket: S3BucketRecord, key: string, req: EmulatorRequest): MultipartUpload {
+    const uploadId = req.query.get("uploadId") ?? "";
+    const upload = bucket.uploads.get(uploadId);
+    if (!upload || upload.key !== key) throw noSuchUpload(uploadId);
+    return upload;
+  }
+
+  private wholeSecondsNow(): number {
+    return Math.floor(this.ctx.clock.now() / 1000) * 1000;
+  }
+
+  private createMultipartUpload(req: EmulatorRequest, bucketName: string, key: string): EmulatorResponse {
+    const bucket = this.requireBucket(bucketName);
+    this.validateKey(key);
+    const storageClass = this.storageClassOf(req) ?? "STANDARD";
+    const metadata = this.metadataOf(req);
+    const mode = uploadChecksumMode(req.headers["x-amz-checksum-algorithm"], req.headers["x-amz-checksum-type"]);
+    const upload: MultipartUpload = {
+      id: newUploadId(),
+      key,
+      initiated: this.ctx.clock.now(),
+      sequence: this.uploadSequence++,
+      contentType: req.headers["content-type"] ?? "binary/octet-stream",
+      metadata,
+      systemHeaders: this.systemHeadersOf(req),
+      storageClass,
+      parts: new Map(),
+    };
+    const headers: Record<string, string> = { ...XML, "x-amz-server-side-encryption": "AES256" };
+    if (mode.algorithm && mode.type) {
+      upload.checksumAlgorithm = mode.algorithm;
+      upload.checksumType = mode.type;
+      headers["x-amz-checksum-algorithm"] = mode.algorithm;
+      headers["x-amz-checksum-type"] = mode.type;
+    }
+    bucket.uploads.set(upload.id, upload);
+    return {
+      status: 200,
+      headers,
+      body: xmlDocument(
+        "InitiateMultipartUploadResult",
+        el("Bucket", bucket.name) + el("Key", key) + el("UploadId", upload.id),
+      ),
+    };
+  }
+
+  /**
+   * UploadPart: the body is decoded and verified like PutObject's. An upload created with a checksum algorithm takes
+   * only parts carrying that algorithm; one created without keeps whatever checksum a part brings (the SDK and CLI
+   * send CRC32 by default) but never lists or combines it.
+   */
+  private uploadPart(req: EmulatorRequest, bucketName: string, key: string): EmulatorResponse {
+    const bucket = this.requireBucket(bucketName);
+    const upload = this.requireUpload(bucket, key, req);
+    const partNumber = parsePartNumber(req.query.get("partNumber"));
+    const { body, trailers } = this.payloadOf(req);
+    this.verifyContentMd5(req, body);
+    const checksum = this.clientChecksum(req, body, trailers);
+    if (upload.checksumAlgorithm && checksum?.algorithm !== upload.checksumAlgorithm) {
+      throw invalidRequest(
+        `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, ` +
+          `actual checksum Type: ${checksum?.algorithm.toLowerCase() ?? "null"}`,
+      );
+    }
+    const part: UploadedPart = {
+      partNumber,
+      body,
+      etag: `"${md5Hex(body)}"`,
+      lastModified: this.wholeSecondsNow(),
+      ...(checksum ? { checksum } : {}),
+    };
+    upload.parts.set(partNumber, part);
+    const headers: Record<string, string> = { etag: part.etag, "x-amz-server-side-encryption": "AES256" };
+    if (checksum) headers[checksumHeaderName(checksum.algorithm)] = checksum.value;
+    return { status: 200, headers };
+  }
+
+  private uploadPartCopy(req: EmulatorRequest, bucketName: string, key: string): EmulatorResponse {
+    const bucket = this.requireBucket(bucketName);
+    const rawSource = req.headers["x-amz-copy-source"] ?? "";
+    const source = parseCopySource(rawSource);
+    const sourceBucket = this.requireBucket(source.bucket);
+    if (source.versionId !== undefined && source.versionId !== "null") {
+      throw invalidArgument("Invalid version id specified", "x-amz-copy-source", rawSource);
+    }
+    const original = sourceBucket.objects.get(source.key);
+    if (!original) throw noSuchKey(source.key);
+    if (ARCHIVED_STORAGE_CLASSES.has(original.storageClass)) {
+      throw new AwsServiceError(
+        "InvalidObjectState",
+        "Operation is not valid for the source object's storage class",
+        403,
+        "Sender",
+        { StorageClass: original.storageClass },
+      );
+    }
+    const upload = this.requireUpload(bucket, key, req);
+    const partNumber = parsePartNumber(req.query.get("partNumber"));
+    const rangeHeader = req.headers["x-amz-copy-source-range"];
+    const range = rangeHeader === undefined ? undefined : parseCopySourceRange(rangeHeader, original.body.length);
+    this.checkCopySourcePreconditions(req, original);
+
+    const body = range ? original.body.subarray(range.start, range.end + 1) : original.body;
+    const algorithm = upload.checksumAlgorithm;
+    const part: UploadedPart = {
+      partNumber,
+      body,
+      etag: `"${md5Hex(body)}"`,
+      lastModified: this.wholeSecondsNow(),
+      ...(algorithm ? { checksum: { algorithm, value: checksumOf(algorithm, body) } } : {}),
+    };
+    upload.parts.set(partNumber, part);
+    const result =
+      el("ETag", part.etag) +
+      el("LastModified", isoDate(part.lastModified)) +
+      (part.checksum ? el(`Checksum${part.checksum.algorithm}`, part.checksum.value) : "");
+    return {
+      status: 200,
+      headers: { ...XML, "x-amz-server-side-encryption": "AES256" },
+      body: xmlDocument("CopyPartResult", result),
+    };
+  }
+
+  /**
+   * CompleteMultipartUpload, checked in S3's order: the upload, write conditions, the document, part order, the
+   * checksum mode, each listed part (exists with that ETag and checksum, at least 5 MiB unless last), the declared
+   * size, then a full-object checksum the client sent.
+   */
+  private completeMultipartUpload(
+    req: EmulatorRequest,
+    bucketName: string,
+    key: string,
+    ids: RequestIds,
+  ): EmulatorResponse {
+    const bucket = this.requireBucket(bucketName);
+    const upload = this.requireUpload(bucket, key, req);
+    this.checkWritePreconditions(req, bucket.objects.get(key), key);
+    const listed = parseCompleteMultipartUpload(req.body);
+    for (let i = 1; i < listed.length; i++) {
+      if (listed[i]!.partNumber <= listed[i - 1]!.partNumber) throw invalidPartOrder(upload.id);
+    }
+    const requestedType = req.headers["x-amz-checksum-type"];
+    if (requestedType !== undefined && requestedType.trim().toUpperCase() !== upload.checksumType) {
+      throw invalidRequest(
+        `The upload was created using the ${upload.checksumType ?? "null"} checksum mode. ` +
+          "The complete request must use the same checksum mode.",
+      );
+    }
+
+    const algorithm = upload.checksumAlgorithm;
+    const parts: UploadedPart[] = [];
+    listed.forEach((entry, index) => {
+      const part = upload.parts.get(entry.partNumber);
+      if (!part || unquote(part.etag) !== entry.etag) throw invalidPart(upload.id, entry.partNumber, entry.etag);
+      const given = Object.entries(entry.checksums) as [ChecksumAlgorithm, string][];
+      if (!algorithm) {
+        // Parts of an upload without a checksum algorithm are completed by ETag alone.
+        if (given.length > 0) throw invalidPart(upload.id, entry.partNumber, entry.etag);
+      } else {
+        const value = entry.checksums[algorithm];
+        if (value === undefined) {
+          if (upload.checksumType === "COMPOSITE") {
+            const other = given[0];
+            if (other) {
+              throw new AwsServiceError(
+                "BadDigest",
+                `The ${other[0].toLowerCase()} you specified for part ${entry.partNumber} did not match what we received.`,
+                400,
+              );
+            }
+            throw invalidRequest(
+              `The upload was created using a ${algorithm.toLowerCase()} checksum. The complete request must ` +
+                `include the checksum for each part. It was missing for part ${entry.partNumber} in the request.`,
+            );
+          }
+        } else if (value !== part.checksum?.value) {
+          throw invalidPart(upload.id, entry.partNumber, entry.etag);
+        }
+      }
+      if (index < listed.length - 1 && part.body.length < MIN_PART_SIZE) throw entityTooSmall(part);
+      parts.push(part);
+    });
+
+    const body = parts.length === 1 ? parts[0]!.body : Buffer.concat(parts.map((p) => p.body));
+    const declaredSize = req.headers["x-amz-mp-object-size"];
+    if (declaredSize !== undefined && Number(declaredSize) !== body.length) {
+      throw invalidRequest(
+        `The provided 'x-amz-mp-object-size' header value ${declaredSize} does not match what was computed: ${body.length}`,
+      );
+    }
+
+    let checksum: S3ObjectRecord["checksum"];
+    if (!algorithm) {
+      // Like PutObject without a checksum: S3 computes its default over the whole object.
+      checksum = { algorithm: "CRC64NVME", value: checksumOf("CRC64NVME", body), type: "FULL_OBJECT" };
+    } else if (upload.checksumType === "COMPOSITE") {
+      const value = compositeChecksum(
+        algorithm,
+        parts.map((p) => p.checksum!.value),
+      );
+      checksum = { algorithm, value, type: "COMPOSITE" };
+    } else {
+      checksum = { algorithm, value: checksumOf(algorithm, body), type: "FULL_OBJECT" };
+    }
+    if (algorithm) this.checkCompletedObjectChecksum(req, algorithm, checksum);
+
+    const object: S3ObjectRecord = {
+      key,
+      body,
+      etag: multipartEtag(parts.map((p) => p.etag)),
+      // S3 dates a multipart object by when its upload was initiated.
+      lastModified: Math.floor(upload.initiated / 1000) * 1000,
+      contentType: upload.contentType,
+      systemHeaders: upload.systemHeaders,
+      metadata: upload.metadata,
+      checksum,
+      storageClass: upload.storageClass,
+      parts: parts.map((p) =>
+        checksum.type === "COMPOSITE" ? { size: p.body.length, checksum: p.checksum!.value } : { size: p.body.length },
+      ),
+    };
+    this.store.putObject(bucket, object);
+    bucket.uploads.delete(upload.id);
+    this.notify(bucket, "ObjectCreated:CompleteMultipartUpload", object, ids);
+
+    const result =
+      el("Location", this.objectLocation(req, bucket.name, key)) +
+      el("Bucket", bucket.name) +
+      el("Key", key) +
+      el("ETag", object.etag) +
+      el(`Checksum${checksum.algorithm}`, checksum.value) +
+      el("ChecksumType", checksum.type);
+    return {
+      status: 200,
+      headers: { ...XML, "x-amz-server-side-encryption": "AES256" },
+      body: xmlDocument("CompleteMultipartUploadResult", result),
+    };
+  }
+
+  /**
+   * A whole-object checksum sent with CompleteMultipartUpload (`x-amz-checksum-<alg>`): any algorithm but the
+   * upload's is `BadDigest`; for a FULL_OBJECT upload the value must match and come with `x-amz-checksum-type`.
+   * (S3 does not check a COMPOSITE value sent here.)
+   */
+  private checkCompletedObjectChecksum(
+    req: EmulatorRequest,
+    algorithm: ChecksumAlgorithm,
+    computed: S3ObjectRecord["checksum"],
+  ): void {
+    const badDigest = () =>
+      new AwsServiceError(
+        "BadDigest",
+        `The ${algorithm.toLowerCase()} you specified did not match the calculated checksum.`,
+        400,
+      );
+    for (const other of CHECKSUM_ALGORITHMS) {
+      if (other !== algorithm && req.headers[checksumHeaderName(other)] !== undefined) throw badDigest();
+    }
+    const value = req.headers[checksumHeaderName(algorithm)];
+    if (value === undefined || computed.type !== "FULL_OBJECT") return;
+    if (req.headers["x-amz-checksum-type"] === undefined || value.trim() !== computed.value) throw badDigest();
+  }
+
+  /** The URL of an object as CompleteMultipartUploadResult reports it, in the addressing style of the request. */
+  private objectLocation(req: EmulatorRequest, bucket: string, key: string): string {
+    const encodedKey = key
+      .split("/")
+      .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+      .join("/");
+    const endpoint = new URL(this.ctx.endpoint());
+    return addressOf(req.rawPath, req.host).style === "virtual-host"
+      ? `${endpoint.protocol}//${req.host}/${encodedKey}`
+      : `${endpoint.origin}/${bucket}/${encodedKey}`;
+  }
+
+  private abortMultipartUpload(req: EmulatorRequest, bucketName: string, key: string): EmulatorResponse {
+    const bucket = this.requireBucket(bucketName);
+    const upload = this.requireUpload(bucket, key, req);
+    bucket.uploads.delete(upload.id);
+    return { status: 204 };
+  }
+
+  private initiatorXml(): string {
+    return (
+      `<Initiator>${el("ID", S3_OWNER_ID)}${el("DisplayName", "webfile")}</Initiator>` +
+      `<Owner>${el("ID", S3_OWNER_ID)}</Owner>`
+    );
+  }
+
+  private listParts(req: EmulatorRequest, bucketName: string, key: string): EmulatorResponse {
+    const bucket = this.requireBucket(bucketName);
+    const upload = this.requireUpload(bucket, key, req);
+    const maxParts = parseMaxKeys(req.query, "max-parts");
+    const marker = req.query.has("part-number-marker") ? parseMaxKeys(req.query, "part-number-marker") : 0;
+    const remaining = [...upload.parts.values()]
+      .filter((p) => p.partNumber > marker)
+      .sort((a, b) => a.partNumber - b.partNumber);
+    const page = remaining.slice(0, Math.min(maxParts, MAX_LIST_PARTS));
+    const withChecksums = upload.checksumAlgorithm !== undefined;
+    const partsXml = page
+      .map(
+        (p) =>
+          `<Part>${el("PartNumber", p.partNumber)}${el("LastModified", isoDate(p.lastModified))}` +
+          `${el("ETag", p.etag)}${el("Size", p.body.length)}` +
+          `${withChecksums && p.checksum ? el(`Checksum${p.checksum.algorithm}`, p.checksum.value) : ""}</Part>`,
+      )
+      .join("");
+    const body = xmlDocument(
+      "ListPartsResult",
+      el("Bucket", bucket.name) +
+        el("Key", key) +
+        el("UploadId", upload.id) +
+        el("PartNumberMarker", marker) +
+        el("NextPartNumberMarker", page.length > 0 ? page[page.length - 1]!.partNumber : 0) +
+        el("MaxParts", maxParts) +
+        el("IsTruncated", remaining.length > page.length) +
+        partsXml +
+        this.initiatorXml() +
+        el("StorageClass", upload.storageClass) +
+        el("ChecksumAlgorithm", upload.checksumAlgorithm) +
+        el("ChecksumType", upload.checksumType),
+    );
+    return { status: 200, headers: XML, body };
+  }
+
+  private listMultipartUploads(req: EmulatorRequest, bucketName: string): EmulatorResponse {
+    const bucket = this.requireBucket(bucketName);
+    const p = this.listParams(req, "max-uploads");
+    const keyMarker = req.query.get("key-marker") ?? "";
+    // S3 ignores upload-id-marker without key-marker.
+    const uploadIdMarker = keyMarker === "" ? "" : (req.query.get("upload-id-marker") ?? "");
+    const listing = listUploads(bucket.uploads.values(), {
+      prefix: p.prefix,
+      delimiter: p.delimiter,
+      maxUploads: Math.min(p.maxKeys, MAX_LIST_KEYS),
+      keyMarker,
+      uploadIdMarker,
+    });
+    const last = listing.uploads[listing.uploads.length - 1];
+    const uploadsXml = listing.uploads
+      .map(
+        (u) =>
+          `<Upload>${el("Key", p.encode(u.key))}${el("UploadId", u.id)}${this.initiatorXml()}` +
+          `${el("StorageClass", u.storageClass)}${el("Initiated", isoDate(u.initiated))}` +
+          `${el("ChecksumAlgorithm", u.checksumAlgorithm)}${el("ChecksumType", u.checksumType)}</Upload>`,
+      )
+      .join("");
+    const body = xmlDocument(
+      "ListMultipartUploadsResult",
+      el("Bucket", bucket.name) +
+        el("KeyMarker", p.encode(keyMarker)) +
+        el("UploadIdMarker", uploadIdMarker) +
+        el("NextKeyMarker", last ? p.encode(last.key) : "") +
+        el("NextUploadIdMarker", last ? last.id : "") +
+        (p.prefix ? el("Prefix", p.encode(p.prefix)) : "") +
+        (p.delimiter ? el("Delimiter", p.encode(p.delimiter)) : "") +
+        el("MaxUploads", p.maxKeys) +
+        el("IsTruncated", listing.isTruncated) +
+        uploadsXml +
+        listing.commonPrefixes.map((cp) => `<CommonPrefixes>${el("Prefix", p.encode(cp))}</CommonPrefixes>`).join("") +
+        (p.encodingType ? el("EncodingType", p.encodingType) : ""),
+    );
+    return { status: 200, headers: XML, body };
+  }
+
   // ---- objects: read ------------------------------------------------------------------------------------------------
 
   private getObject(req: EmulatorRequest, bucketName: string, key: string, head: boolean): EmulatorResponse {
@@ -1084,6 +1503,7 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
     const rangeHeader = req.headers["range"];
     const partNumber = req.query.get("partNumber");
     let range: { start: number; end: number } | undefined;
+    let servedPart: S3ObjectPart | undefined;
     if (partNumber !== null) {
       if (rangeHeader !== undefined)
         throw invalidRequest("Cannot specify both Range header and partNumber query parameter");
@@ -1094,22 +1514,35 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
           partNumber,
         );
       }
-      if (partNumber !== "1") {
+      // A simple upload is one part; a multipart object has the parts it was completed with.
+      const parts: S3ObjectPart[] = object.parts ?? [{ size }];
+      const n = Number(partNumber);
+      if (n > parts.length) {
         throw new AwsServiceError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416, "Sender", {
           PartNumberRequested: partNumber,
-          ActualPartCount: "1",
+          ActualPartCount: String(parts.length),
         });
       }
-      if (size > 0) range = { start: 0, end: size - 1 };
-      headers["x-amz-mp-parts-count"] = "1";
+      const start = parts.slice(0, n - 1).reduce((sum, p) => sum + p.size, 0);
+      servedPart = parts[n - 1]!;
+      if (servedPart.size > 0) range = { start, end: start + servedPart.size - 1 };
+      headers["x-amz-mp-parts-count"] = String(parts.length);
     } else if (rangeHeader !== undefined) {
       range = parseRange(rangeHeader, size);
     }
 
-    const fullObject = !range || (range.start === 0 && range.end === size - 1);
-    if ((req.headers["x-amz-checksum-mode"] ?? "").toUpperCase() === "ENABLED" && fullObject) {
-      headers[checksumHeaderName(object.checksum.algorithm)] = object.checksum.value;
-      headers["x-amz-checksum-type"] = "FULL_OBJECT";
+    if ((req.headers["x-amz-checksum-mode"] ?? "").toUpperCase() === "ENABLED") {
+      const checksumType = object.checksum.type ?? "FULL_OBJECT";
+      if (object.parts && servedPart) {
+        // One part of a multipart object: S3 can only vouch for it with the part's own (COMPOSITE) checksum.
+        if (checksumType === "COMPOSITE" && servedPart.checksum !== undefined) {
+          headers[checksumHeaderName(object.checksum.algorithm)] = servedPart.checksum;
+          headers["x-amz-checksum-type"] = "COMPOSITE";
+        }
+      } else if (!range || (range.start === 0 && range.end === size - 1)) {
+        headers[checksumHeaderName(object.checksum.algorithm)] = object.checksum.value;
+        headers["x-amz-checksum-type"] = checksumType;
+      }
     }
     if (!head) {
       for (const [param, header] of [
@@ -1218,7 +1651,8 @@ export class S3Emulator implements ServiceEmulator, S3Internal {
       .map(
         (o) =>
           `<Contents>${el("Key", encode(o.key))}${el("LastModified", isoDate(o.lastModified))}${el("ETag", o.etag)}` +
-          `${el("ChecksumAlgorithm", o.checksum.algorithm)}${el("ChecksumType", "FULL_OBJECT")}${el("Size", o.body.length)}` +
+          `${el("ChecksumAlgorithm", o.checksum.algorithm)}${el("ChecksumType", o.checksum.type ?? "FULL_OBJECT")}` +
+          `${el("Size", o.body.length)}` +
           `${owner ? `<Owner>${el("ID", S3_OWNER_ID)}</Owner>` : ""}${el("StorageClass", o.storageClass)}</Contents>`,
       )
       .join("");

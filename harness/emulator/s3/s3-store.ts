@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createHash } from "node:crypto";
-import type { ChecksumAlgorithm } from "./checksums";
+import type { ChecksumAlgorithm, ChecksumType } from "./checksums";
+import type { MultipartUpload } from "./s3-multipart";
 import type { NotificationConfiguration } from "./s3-notifications";
 import { EMPTY_NOTIFICATION_CONFIGURATION } from "./s3-notifications";
 
@@ -29,8 +30,21 @@ export interface S3ObjectRecord {
   systemHeaders: Partial<Record<SystemHeader, string>>;
   /** User metadata (`x-amz-meta-*`), names lower-cased. */
   metadata: Record<string, string>;
-  checksum: { algorithm: ChecksumAlgorithm; value: string };
+  /** `type` absent means `FULL_OBJECT` (objects persisted before multipart support carry none). */
+  checksum: { algorithm: ChecksumAlgorithm; value: string; type?: ChecksumType };
   storageClass: string;
+  /**
+   * For an object made by CompleteMultipartUpload: its parts in order, so that `GetObject`/`HeadObject` with
+   * `?partNumber=N` can serve one of them. `checksum` is kept for `COMPOSITE` objects only (S3 returns a part's
+   * checksum only for those).
+   */
+  parts?: S3ObjectPart[];
+}
+
+/** One part of a multipart object, as GET `?partNumber=N` needs it. */
+export interface S3ObjectPart {
+  size: number;
+  checksum?: string;
 }
 
 export interface S3BucketRecord {
@@ -40,6 +54,8 @@ export interface S3BucketRecord {
   creationDate: number;
   notification: NotificationConfiguration;
   objects: Map<string, S3ObjectRecord>;
+  /** Multipart uploads in progress, by upload id. Kept in memory only: a restart loses them, as a crash would. */
+  uploads: Map<string, MultipartUpload>;
 }
 
 interface PersistedBucket {
@@ -83,6 +99,7 @@ export class S3Store {
       creationDate,
       notification: EMPTY_NOTIFICATION_CONFIGURATION,
       objects: new Map(),
+      uploads: new Map(),
     };
     this.buckets.set(name, bucket);
     this.persistBucket(bucket);
@@ -165,7 +182,7 @@ export class S3Store {
         log(`s3: skipping ${dir}: unreadable bucket.json (${String(e)})`);
         continue;
       }
-      const bucket: S3BucketRecord = { ...meta, objects: new Map() };
+      const bucket: S3BucketRecord = { ...meta, objects: new Map(), uploads: new Map() };
       const objectsDir = path.join(dir, "objects");
       const files = fs.existsSync(objectsDir) ? fs.readdirSync(objectsDir) : [];
       for (const file of files.filter((f) => f.endsWith(".json"))) {
