@@ -7,6 +7,7 @@ import { strToU8, zipSync } from "fflate";
 import type { SfnEmulator } from "./stepfunctions/sfn-emulator";
 import type { StartedEdge } from "./edge";
 import { startEmulators } from "./emulators";
+import { checkDefinition } from "../engine/validate";
 
 /**
  * The AWS CLI (botocore, a different client stack than the SDK v3 the harness uses) against the emulators: the
@@ -58,7 +59,12 @@ if (!hasAws) {
   let edge: StartedEdge;
   const dir = mkdtempSync(join(tmpdir(), "aws-cli-test-"));
   const ready = async () => {
-    edge = await (started ??= startEmulators());
+    edge = await (started ??= startEmulators().then((e) => {
+      // Load the definition checker (a lazy `require` of asl-validator) now, not inside a concurrent test: jest 30
+      // refuses a `require` made while it is between two tests, which with concurrent tests is whenever one ends.
+      checkDefinition({ StartAt: "P", States: { P: { Type: "Pass", End: true } } });
+      return e;
+    }));
   };
 
   afterAll(async () => {
@@ -323,9 +329,7 @@ if (!hasAws) {
     CLI_TEST_TIMEOUT_MS,
   );
 
-  // Last on purpose: jest 30 throws on a lazy `require` made while it is between two tests (which, with concurrent
-  // tests, happens each time one of them finishes). Declared earlier, this long upload moved those moments onto the
-  // Step Functions test's first-use load of asl-validator; as the sixth test (maxConcurrency 5) it starts late.
+  // The longest test, declared last so that it starts once a concurrency slot (maxConcurrency 5) frees.
   it.concurrent(
     "s3: cp of a 9 MiB file goes multipart (8 MiB parts) and comes back intact",
     async () => {
