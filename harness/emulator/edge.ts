@@ -93,6 +93,12 @@ function json(status: number, value: unknown): EmulatorResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
 }
 
+/** Socket directories of edges still open; removed at process exit if their edge never closed. */
+const SOCKET_DIRS = new Set<string>();
+process.on("exit", () => {
+  for (const dir of SOCKET_DIRS) rmSync(dir, { recursive: true, force: true });
+});
+
 /**
  * Serves `server` on a Unix socket in a fresh private directory (a uniquely named pipe on Windows). Connections are
  * handed to the HTTP server as they come, so they are parsed, routed and tracked (closed on shutdown) exactly like TCP
@@ -115,8 +121,12 @@ async function listenLocalSocket(
     return undefined;
   }
   const removeDir = () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (!dir) return;
+    SOCKET_DIRS.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
   };
+  // An edge that is never closed (a test that forgets, an uncaught error) still leaves no directory behind.
+  if (dir) SOCKET_DIRS.add(dir);
   const local = net.createServer((socket) => server.emit("connection", socket));
   try {
     await new Promise<void>((resolve, reject) => {

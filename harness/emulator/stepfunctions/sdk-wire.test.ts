@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import http from "node:http";
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
 import * as athenaSdk from "@aws-sdk/client-athena";
 import * as lambdaSdk from "@aws-sdk/client-lambda";
@@ -237,6 +239,24 @@ describe("the edge's local socket", () => {
     await edge.close();
     if (process.platform !== "win32") expect(existsSync(socketPath!)).toBe(false);
   });
+
+  // Windows has named pipes, no socket directory (skipped there, with this reason in the title).
+  (process.platform === "win32" ? it.skip : it)(
+    "leaves no socket directory behind when the process exits with the edge still open (not on Windows)",
+    async () => {
+      const script = `
+      const { startEmulators } = require(${JSON.stringify(join(__dirname, "..", "emulators.ts"))});
+      startEmulators().then((edge) => { console.log(edge.localSocketPath); process.exit(0); });`;
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ["--import", "tsx", "-e", script], { timeout: 30_000 }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        );
+      });
+      const socketPath = out.trim().split("\n").pop()!;
+      expect(socketPath).toMatch(/edge\.sock$/);
+      expect(existsSync(dirname(socketPath))).toBe(false);
+    },
+  );
 
   it("can be turned off", async () => {
     const { startEdge } = await import("../edge");
