@@ -562,6 +562,21 @@ describe("awsQuery protocol (older SDKs, AWS CLI v1)", () => {
     );
   });
 
+  // botocore's query parser (1.29, Debian's python3-boto3) requires the result element of operations with an output
+  // shape even when it is empty; operations without one have none.
+  it("keeps the empty result element of operations with an output, and none for the others", async () => {
+    const created = await form({ Action: "CreateQueue", QueueName: "empty-results" });
+    const url = /<QueueUrl>([^<]+)<\/QueueUrl>/.exec(await created.text())![1]!;
+    const empty = await (await form({ Action: "ReceiveMessage", QueueUrl: url })).text();
+    expect(empty).toContain("<ReceiveMessageResponse xmlns=");
+    expect(empty).toContain("<ReceiveMessageResult></ReceiveMessageResult><ResponseMetadata>");
+    const tags = await (await form({ Action: "ListQueueTags", QueueUrl: url })).text();
+    expect(tags).toContain("<ListQueueTagsResult></ListQueueTagsResult>");
+    const purged = await (await form({ Action: "PurgeQueue", QueueUrl: url })).text();
+    expect(purged).toMatch(/<PurgeQueueResponse [^>]+><ResponseMetadata>/);
+    expect(purged).not.toContain("PurgeQueueResult");
+  });
+
   it("answers errors with the query codes and wording", async () => {
     const res = await form({ Action: "GetQueueUrl", QueueName: "ghost" });
     expect(res.status).toBe(400);

@@ -189,6 +189,24 @@ function queryToInput(params: URLSearchParams): Record<string, unknown> {
   return input;
 }
 
+/** SQS operations whose awsQuery response has a result element (an output shape in the service model). */
+const QUERY_RESULT_OPERATIONS = new Set([
+  "CreateQueue",
+  "GetQueueUrl",
+  "ListQueues",
+  "ReceiveMessage",
+  "SendMessage",
+  "SendMessageBatch",
+  "DeleteMessageBatch",
+  "ChangeMessageVisibilityBatch",
+  "GetQueueAttributes",
+  "ListQueueTags",
+  "ListDeadLetterSourceQueues",
+  "StartMessageMoveTask",
+  "CancelMessageMoveTask",
+  "ListMessageMoveTasks",
+]);
+
 /** Renders an operation's awsJson output in the request's protocol. */
 export function renderSqsResult(
   call: SqsCall,
@@ -203,7 +221,11 @@ export function renderSqsResult(
     };
   }
   const op = call.operation;
-  const result = output && Object.keys(output).length > 0 ? `<${op}Result>${resultXml(op, output)}</${op}Result>` : "";
+  // Operations with an output shape always carry their `<OpResult>` wrapper, empty or not (an empty ReceiveMessage is
+  // `<ReceiveMessageResult/>`): botocore's query parser (e.g. 1.29) fails without it. The others have none.
+  const result = QUERY_RESULT_OPERATIONS.has(op)
+    ? `<${op}Result>${output && Object.keys(output).length > 0 ? resultXml(op, output) : ""}</${op}Result>`
+    : "";
   return {
     status: 200,
     headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
