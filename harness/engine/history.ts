@@ -3,7 +3,10 @@ import type { HistoryEvent } from "./types";
 
 /**
  * Records AWS-shaped history events. Ids are global and increasing per execution; `previousEventId` points at the
- * event that caused this one (the previous event in the same branch of control), as in AWS histories.
+ * event that caused this one (the previous event in the same branch of control), as in AWS histories. Which event
+ * that is follows AWS's recordings, not a simple chain: some events are "side" events that the next one skips
+ * (`MapIterationSucceeded`, `MapStateSucceeded`, `ParallelStateSucceeded`, `…StateAborted`), and a Map's iterations
+ * chain per worker. The interpreter decides; see `harness/engine/history-aws.test.ts` for the recorded rules.
  */
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];

@@ -82,7 +82,7 @@ export class Termination {
   }
 }
 
-/** Thrown through branches once the execution has been terminated from outside. */
+/** Thrown through branches once the execution is terminated from outside or a sibling in their group failed. */
 export const TERMINATED: unique symbol = Symbol("execution terminated");
 
 /** Variables visible to a branch: its own, then its parents' (read-only from inside). */
@@ -121,15 +121,45 @@ class LazyPathScope implements PathScope {
   }
 }
 
+/**
+ * A Map's iterations or a Parallel's branches. When one of them fails the group is cancelled: its siblings stop at
+ * once (pending waits reject with {@link TERMINATED}) and AWS records them as aborted.
+ */
+interface Group {
+  cancelled: boolean;
+  readonly controller: AbortController;
+}
+
+function newGroup(): Group {
+  return { cancelled: false, controller: new AbortController() };
+}
+
 /** Per-branch state: variables, the Map item, the last history event of this thread of control. */
 interface Branch {
   vars: VariableScope;
-  /** Cancellation flags of every enclosing Map/Parallel group: set when a sibling failed. */
-  groups: Array<{ cancelled: boolean }>;
+  /** Every enclosing Map/Parallel group: cancelled when a sibling failed. */
+  groups: Group[];
   mapItem?: Record<string, unknown>;
+  /** The event the branch's next event points at (`previousEventId`). */
   prev: number;
   queryLanguage: QueryLanguage;
+  /** The state the branch was in when it stopped with an error or was aborted (for `…StateAborted` events). */
+  ended?: { type: string; aborted: boolean };
+  /** Termination and every enclosing group's cancellation, combined (built on first use). */
+  signal?: AbortSignal;
 }
+
+/** Options of a history event: `prev` overrides `previousEventId`; a `side` event does not advance the branch. */
+interface EventOptions {
+  prev?: number;
+  side?: boolean;
+}
+
+/**
+ * Errors whose `EvaluationFailed` event has been recorded (the original and its state-scoped copies), so that the
+ * enclosing Map/Parallel states do not record it again.
+ */
+const evaluationRecorded = new WeakSet<object>();
 
 const TASK_LIKE = new Set(["Task", "Map", "Parallel"]);
 const MAX_VARIABLE_BYTES = 256 * 1024;
@@ -237,9 +267,9 @@ export class Interpreter {
     };
   }
 
-  private addEvent(branch: Branch, type: string, details?: Record<string, unknown>): number {
-    const id = this.rt.history.add(type, branch.prev, details);
-    branch.prev = id;
+  private addEvent(branch: Branch, type: string, details?: Record<string, unknown>, options?: EventOptions): number {
+    const id = this.rt.history.add(type, options?.prev ?? branch.prev, details);
+    if (!options?.side) branch.prev = id;
     return id;
   }
 
@@ -253,23 +283,33 @@ export class Interpreter {
   ): Promise<{ output: unknown; next: string | undefined }> {
     const ql: QueryLanguage = state.QueryLanguage ?? machine.QueryLanguage ?? branch.queryLanguage;
     const enteredAt = this.rt.clock.now();
+    const enteredPrev = branch.prev;
     const enteredId = this.addEvent(branch, stateEventType(state.Type, "Entered"), {
       stateEnteredEventDetails: { name, input: toJson(rawInput), inputDetails: { truncated: false } },
     });
-    const exec = new StateExecution(this, this.rt, name, state, rawInput, branch, ql, enteredAt, enteredId);
+    const exec = new StateExecution(
+      this,
+      this.rt,
+      name,
+      state,
+      rawInput,
+      branch,
+      ql,
+      enteredAt,
+      enteredId,
+      enteredPrev,
+    );
     let result: StateOutcome;
     try {
       result = await exec.run();
     } catch (e) {
-      throw this.scoped(e, name, enteredId);
+      branch.ended = { type: state.Type, aborted: e === TERMINATED };
+      const scoped = this.scoped(e, name, enteredId);
+      if (evaluationRecorded.has(e as object)) evaluationRecorded.add(scoped as object);
+      throw scoped;
     }
-    if (result.kind === "end") {
-      return { output: result.output, next: undefined };
-    }
-    if (state.Type !== "Fail" && !(state.Type === "Succeed")) {
-      /* exit events are recorded by StateExecution */
-    }
-    return { output: result.output, next: result.next };
+    // Exit events are recorded by StateExecution.
+    return { output: result.output, next: result.kind === "end" ? undefined : result.next };
   }
 
   /** Adds AWS's "An error occurred while executing the state" prefix to state-scoped runtime errors. */
@@ -289,12 +329,7 @@ export class Interpreter {
   }
 
   /** @internal */
-  newBranch(
-    parent: Branch,
-    ql: QueryLanguage,
-    mapItem?: Record<string, unknown>,
-    group?: { cancelled: boolean },
-  ): Branch {
+  newBranch(parent: Branch, ql: QueryLanguage, mapItem?: Record<string, unknown>, group?: Group): Branch {
     return {
       vars: new VariableScope(parent.vars),
       groups: group ? [...parent.groups, group] : parent.groups,
@@ -349,6 +384,8 @@ class StateExecution {
     private readonly ql: QueryLanguage,
     private readonly enteredAt: number,
     private readonly enteredId: number,
+    /** The event before this state's `…StateEntered` (where an early `EvaluationFailed` points). */
+    private readonly enteredPrev: number,
   ) {}
 
   private get jsonata(): boolean {
@@ -376,16 +413,85 @@ class StateExecution {
     return this.interp.scopes().jsonata(states, this.branch);
   }
 
-  private addEvent(type: string, details?: Record<string, unknown>): number {
-    return this.interp.scopes().addEvent(this.branch, type, details);
+  private addEvent(type: string, details?: Record<string, unknown>, options?: EventOptions): number {
+    return this.interp.scopes().addEvent(this.branch, type, details, options);
   }
+
+  /** The JSONata field being evaluated: the `location` of an `EvaluationFailed` whose message does not name one. */
+  private evaluating: string | undefined;
 
   private async evalJsonata(value: unknown, field: string, extra: Record<string, unknown> = {}): Promise<unknown> {
     if (typeof value !== "string" && (value === null || typeof value !== "object")) return value;
+    this.evaluating = field;
     return evaluateJsonataTemplate(value, this.jsonataScope(extra), field);
   }
 
+  /** Aborted when the execution terminates or a sibling in any enclosing Map/Parallel group fails. */
+  private signal(): AbortSignal {
+    const b = this.branch;
+    if (b.groups.length === 0) return this.rt.termination.signal;
+    return (b.signal ??= AbortSignal.any([this.rt.termination.signal, ...b.groups.map((g) => g.controller.signal)]));
+  }
+
+  /** Races `work` against {@link StateExecution.signal}: rejects with {@link TERMINATED} once it is aborted. */
+  private race<T>(work: Promise<T>): Promise<T> {
+    if (this.branch.groups.length === 0) return this.rt.termination.race(work);
+    const signal = this.signal();
+    if (signal.aborted) return Promise.reject(TERMINATED);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(TERMINATED);
+      signal.addEventListener("abort", onAbort, { once: true });
+      work.then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
   async run(): Promise<StateOutcome> {
+    try {
+      return await this.runByType();
+    } catch (e) {
+      if (e !== TERMINATED) this.recordEvaluationFailure(e, this.interp.scoped(e, this.name, this.enteredId));
+      throw e;
+    }
+  }
+
+  /**
+   * AWS records a JSONata evaluation error (`States.QueryEvaluationError`) as an `EvaluationFailed` event before the
+   * state's failure is handled (recorded: test_assign_reference_variables, test_base_scenarios, test_error_output
+   * snapshots). An error before any other event of the state points at the event before `…StateEntered`, except in
+   * a Wait state, whose Seconds/Timestamp are evaluated after it is entered; later errors point at the last event.
+   */
+  private recordEvaluationFailure(original: unknown, scoped: unknown): void {
+    if (!(scoped instanceof StatesError) || scoped.error !== "States.QueryEvaluationError") return;
+    if (evaluationRecorded.has(original as object) || evaluationRecorded.has(scoped)) return;
+    const detail = original instanceof StatesError ? original.cause : undefined;
+    const location = evaluationLocation(detail) ?? this.evaluating;
+    const early = this.state.Type !== "Wait" && this.branch.prev === this.enteredId;
+    this.addEvent(
+      "EvaluationFailed",
+      {
+        evaluationFailedEventDetails: {
+          error: scoped.error,
+          ...(scoped.cause !== undefined ? { cause: scoped.cause } : {}),
+          ...(location !== undefined ? { location } : {}),
+          state: this.name,
+        },
+      },
+      early ? { prev: this.enteredPrev } : undefined,
+    );
+    evaluationRecorded.add(scoped);
+    if (original !== null && typeof original === "object") evaluationRecorded.add(original);
+  }
+
+  private async runByType(): Promise<StateOutcome> {
     const s = this.state;
     switch (s.Type) {
       case "Pass":
@@ -528,7 +634,7 @@ class StateExecution {
         until = parsed;
       }
     }
-    if (until > now) await this.rt.clock.sleep(until - now, this.rt.termination.signal);
+    if (until > now) await this.rt.clock.sleep(until - now, this.signal());
     return this.plainOutput(undefined);
   }
 
@@ -612,30 +718,43 @@ class StateExecution {
 
   // ---- Task / Map / Parallel with Retry and Catch ------------------------------------------------------
 
+  /** Set when the current Map/Parallel attempt failed in its iterations/branches (not in its own fields). */
+  private branchesFailed = false;
+
   private async runWithErrorHandling(): Promise<StateOutcome> {
     const s = this.state;
     const retriers = (s.Retry ?? []) as Retrier[];
     const catchers = (s.Catch ?? []) as Catcher[];
     for (;;) {
+      this.branchesFailed = false;
+      this.evaluating = undefined;
       try {
         const r = await this.executeOnce();
         return this.finish(r);
       } catch (e) {
         if (e === TERMINATED) throw e;
         const err = this.toStatesError(e);
-        if (UNCATCHABLE.has(err.error)) throw err;
-        const idx = retriers.findIndex((r) => errorMatches(r.ErrorEquals, err.error));
+        this.recordEvaluationFailure(e, err);
+        const catchable = !UNCATCHABLE.has(err.error);
+        const idx = catchable ? retriers.findIndex((r) => errorMatches(r.ErrorEquals, err.error)) : -1;
         if (idx >= 0) {
           const retrier = retriers[idx]!;
           const attempts = this.retryAttempts.get(idx) ?? 0;
           const max = retrier.MaxAttempts ?? 3;
           if (attempts < max) {
             this.retryAttempts.set(idx, attempts + 1);
-            await this.rt.clock.sleep(this.backoffMs(retrier, attempts), this.rt.termination.signal);
+            await this.rt.clock.sleep(this.backoffMs(retrier, attempts), this.signal());
             this.retryCount++;
             continue;
           }
         }
+        // A Map/Parallel records its failure once, when it is not retried (AWS records no …StateFailed between
+        // attempts: test_base_scenarios test_map_state_retry*, test_parallel_state_retry). States.Runtime errors of
+        // the state itself (MaxConcurrencyPath, ToleratedFailureCountPath, …) end the execution without it.
+        if ((s.Type === "Map" || s.Type === "Parallel") && (catchable || this.branchesFailed)) {
+          this.addEvent(`${s.Type}StateFailed`);
+        }
+        if (!catchable) throw err;
         const catcher = catchers.find((c) => errorMatches(c.ErrorEquals, err.error));
         if (!catcher) throw e instanceof FailStateError ? e : err;
         return this.caught(catcher, err);
@@ -686,7 +805,7 @@ class StateExecution {
           ? undefined
           : s.Arguments === undefined
             ? this.rawInput
-            : await evaluateJsonataTemplate(s.Arguments, this.jsonataScope({}, token), "Arguments");
+            : await this.evalArguments(s.Arguments, token);
       const result = await this.work(args, this.rawInput, token);
       const extra = { result };
       const output = s.Output === undefined ? result : await this.evalJsonata(s.Output, "Output", extra);
@@ -712,6 +831,11 @@ class StateExecution {
     const output = applyFilterPath(s.OutputPath, merged, this.pathScope(merged));
     this.commitAssign(assigned);
     return { output, ...(assigned ? { assigned } : {}) };
+  }
+
+  private evalArguments(args: unknown, token: string | undefined): Promise<unknown> {
+    this.evaluating = "Arguments";
+    return evaluateJsonataTemplate(args, this.jsonataScope({}, token), "Arguments");
   }
 
   private work(effective: unknown, input: unknown, token: string | undefined): Promise<unknown> {
@@ -765,14 +889,14 @@ class StateExecution {
       if (timeoutSeconds !== undefined) {
         const cancel = new AbortController();
         const timer = this.rt.clock
-          .sleep(timeoutSeconds * 1000, AbortSignal.any([cancel.signal, this.rt.termination.signal]))
+          .sleep(timeoutSeconds * 1000, AbortSignal.any([cancel.signal, this.signal()]))
           .then(() => {
             throw new StatesError("States.Timeout", undefined);
           });
         timer.catch(() => {});
         work = Promise.race([work, timer]).finally(() => cancel.abort());
       }
-      const result = await this.rt.termination.race(work);
+      const result = await this.race(work);
       if (this.mockedAs === "return" && this.rt.historyResourceNames === "sfn-local" && !this.jsonata) {
         // Step Functions Local records a mocked Task's TaskSucceeded with the state's result after ResultSelector
         // and ResultPath, not the mocked response itself (aws-samples app-local-testing-mock-config, README output
@@ -889,40 +1013,96 @@ class StateExecution {
     const branches = (s.Branches ?? []) as Machine[];
     this.addEvent("ParallelStateStarted");
     const started = this.branch.prev;
-    const group = { cancelled: false };
-    const children = branches.map((b) => {
+    const group = newGroup();
+    const members: GroupMember[] = branches.map((b) => {
       const child = this.interp.newBranch(this.branch, b.QueryLanguage ?? this.ql, undefined, group);
       child.prev = started;
-      return { child, machine: b };
+      return { child, done: false };
     });
-    try {
-      const results = await runLimited(
-        children.map(
-          ({ child, machine }) =>
-            () =>
-              this.interp.runBranch(machine, input, child),
-        ),
-        0,
-        group,
-      );
-      return this.groupSucceeded("Parallel", results);
-    } catch (e) {
-      throw this.groupFailed("Parallel", e);
+    const run = await runLimited(
+      branches.map((machine, i) => async () => {
+        const member = members[i]!;
+        const out = await this.interp.runBranch(machine, input, member.child);
+        member.done = true;
+        return out;
+      }),
+      0,
+      group,
+    );
+    if (run.failure) throw this.groupFailed(run.failure, members, undefined);
+    // ParallelStateSucceeded and ParallelStateExited both point at the last event of the branches (AWS:
+    // test_base_scenarios test_parallel_state, test_parallel_state_nested — the exit skips ParallelStateSucceeded).
+    this.branch.prev = Math.max(started, ...members.map((m) => m.child.prev));
+    this.addEvent("ParallelStateSucceeded", undefined, { side: true });
+    return run.results;
+  }
+
+  /**
+   * The iterations/branches of a Map/Parallel stopped on a failure: records what AWS records and returns the error
+   * to rethrow. First the failed member (MapIterationFailed, then `TaskStateAborted` when it stopped in a Task), then
+   * every other member that had not finished, in order (MapIterationAborted, then the `…StateAborted` of the state it
+   * was in). All of them, and the state's `…StateFailed` or next attempt, point at the failed member's last event
+   * (test_timeouts test_service_lambda_map_timeout, test_callback SQS_PARALLEL_WAIT_FOR_TASK_TOKEN, test_error_output
+   * test_parallel_catch_error, test_base_scenarios test_map_state_catch / test_map_state_retry). Stopped from
+   * outside (StopExecution, timeout): nothing; aborted by an enclosing group: only the aborts.
+   */
+  private groupFailed(
+    failure: GroupFailure,
+    members: Array<GroupMember | undefined>,
+    map: string | undefined,
+  ): unknown {
+    const fromOutside =
+      failure.error === TERMINATED || this.rt.termination.terminated || this.branch.groups.some((g) => g.cancelled);
+    if (fromOutside) {
+      if (!this.rt.termination.terminated) {
+        for (const [index, m] of members.entries()) {
+          if (m && !m.done) this.recordAborted(m, index, map, this.branch.prev);
+        }
+      }
+      return TERMINATED;
     }
+    this.branchesFailed = true;
+    const failed = members[failure.index]!;
+    const prev = failed.child.prev;
+    if (map !== undefined) {
+      this.addEvent(
+        "MapIterationFailed",
+        { mapIterationFailedEventDetails: { name: map, index: failure.index } },
+        { prev, side: true },
+      );
+    }
+    this.addStateAborted(failed.child, prev);
+    for (const [index, m] of members.entries()) {
+      if (m && m !== failed && !m.done) this.recordAborted(m, index, map, prev);
+    }
+    this.branch.prev = prev;
+    return failure.error;
   }
 
-  /** A Map/Parallel group succeeded: `…StateSucceeded`, continuing from the last event of its branches. */
-  private groupSucceeded<T>(kind: "Map" | "Parallel", results: T): T {
-    this.branch.prev = this.rt.history.lastId;
-    this.addEvent(`${kind}StateSucceeded`);
-    return results;
+  private recordAborted(member: GroupMember, index: number, map: string | undefined, prev: number): void {
+    if (map !== undefined) {
+      this.addEvent(
+        "MapIterationAborted",
+        { mapIterationAbortedEventDetails: { name: map, index } },
+        { prev, side: true },
+      );
+    }
+    this.addStateAborted(member.child, prev);
   }
 
-  /** A Map/Parallel group failed: `…StateFailed` (not when terminated from outside); returns the error to rethrow. */
-  private groupFailed(kind: "Map" | "Parallel", error: unknown): unknown {
-    this.branch.prev = this.rt.history.lastId;
-    if (error !== TERMINATED) this.addEvent(`${kind}StateFailed`);
-    return error;
+  /**
+   * `TaskStateAborted` / `WaitStateAborted` for a member that stopped inside a Task or Wait, and `MapStateAborted` /
+   * `ParallelStateAborted` for one stopped inside a nested Map/Parallel from outside (one that failed by itself has
+   * recorded its `…StateFailed`). Pass, Choice, Succeed and Fail have no aborted event.
+   */
+  private addStateAborted(child: Branch, prev: number): void {
+    const ended = child.ended;
+    if (!ended) return;
+    const abortable =
+      ended.type === "Task" ||
+      ended.type === "Wait" ||
+      (ended.aborted && (ended.type === "Map" || ended.type === "Parallel"));
+    if (abortable) this.addEvent(`${ended.type}StateAborted`, undefined, { prev, side: true });
   }
 
   // ---- Map ----------------------------------------------------------------------------------------------
@@ -954,9 +1134,11 @@ class StateExecution {
       }
     }
     const list = items as unknown[];
-    // AWS records MapStateStarted before it reads MaxConcurrency and the tolerated failures (their errors follow it).
-    this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: list.length } });
+    // AWS reads MaxConcurrency before MapStateStarted and the tolerated failures after it: their States.Runtime
+    // errors come before / after that event (test_base_scenarios test_max_concurrency_path[NoNumber],
+    // test_map_state_tolerated_failure_count_path[NoNumber]).
     const maxConcurrency = await this.mapNumber("MaxConcurrency", "MaxConcurrencyPath", "integer");
+    this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: list.length } });
     const toleratedCount = distributed
       ? await this.mapNumber("ToleratedFailureCount", "ToleratedFailureCountPath", "integer")
       : undefined;
@@ -981,6 +1163,7 @@ class StateExecution {
       const tmp = this.interp.newBranch(this.branch, this.ql, item);
       if (this.jsonata) {
         const ctx = this.interp.contextObject(this.name, this.enteredAt, tmp, undefined);
+        this.evaluating = "ItemSelector";
         prepared.push(
           await evaluateJsonataTemplate(
             selector,
@@ -998,35 +1181,38 @@ class StateExecution {
       return this.distributedMap(processor, list, prepared, ql, maxConcurrency, toleratedCount, toleratedPct);
 
     const mapStarted = this.branch.prev;
-    const group = { cancelled: false };
-    const jobs = prepared.map((itemInput, index) => async () => {
+    const group = newGroup();
+    // Each of the MaxConcurrency workers chains its iterations: an iteration starts from the last event of the
+    // worker's previous iteration, the first ones from MapStateStarted (AWS: test_base_scenarios test_map_state*
+    // with MaxConcurrency 1; test_timeouts test_service_lambda_map_timeout, unlimited: all from MapStateStarted).
+    // MapIterationSucceeded is a side event; MapStateSucceeded and MapStateExited point at the last of them.
+    const workerPrev = new Array<number>(workerCount(maxConcurrency ?? 0, prepared.length)).fill(mapStarted);
+    let end = mapStarted;
+    const members: GroupMember[] = [];
+    const jobs = prepared.map((itemInput, index) => async (worker: number) => {
       const child = this.interp.newBranch(this.branch, ql, { Index: index, Value: list[index] }, group);
-      child.prev = mapStarted;
-      this.interp
-        .scopes()
-        .addEvent(child, "MapIterationStarted", { mapIterationStartedEventDetails: { name: this.name, index } });
-      try {
-        const out = await this.interp.runBranch(processor, itemInput, child);
-        this.interp
-          .scopes()
-          .addEvent(child, "MapIterationSucceeded", { mapIterationSucceededEventDetails: { name: this.name, index } });
-        return out;
-      } catch (e) {
-        const type = e === TERMINATED ? "MapIterationAborted" : "MapIterationFailed";
-        if (!this.rt.termination.terminated) {
-          this.interp
-            .scopes()
-            .addEvent(child, type, { [`mapIteration${type.slice(12)}EventDetails`]: { name: this.name, index } });
-        }
-        throw e;
-      }
+      child.prev = workerPrev[worker]!;
+      const member: GroupMember = { child, done: false };
+      members[index] = member;
+      const addEvent = this.interp.scopes().addEvent;
+      addEvent(child, "MapIterationStarted", { mapIterationStartedEventDetails: { name: this.name, index } });
+      const out = await this.interp.runBranch(processor, itemInput, child);
+      workerPrev[worker] = child.prev;
+      const id = addEvent(
+        child,
+        "MapIterationSucceeded",
+        { mapIterationSucceededEventDetails: { name: this.name, index } },
+        { side: true },
+      );
+      end = Math.max(end, id);
+      member.done = true;
+      return out;
     });
-    try {
-      const results = await runLimited(jobs, maxConcurrency ?? 0, group);
-      return this.groupSucceeded("Map", results);
-    } catch (e) {
-      throw this.groupFailed("Map", e);
-    }
+    const run = await runLimited(jobs, maxConcurrency ?? 0, group);
+    if (run.failure) throw this.groupFailed(run.failure, members, this.name);
+    this.branch.prev = end;
+    this.addEvent("MapStateSucceeded", undefined, { side: true });
+    return run.results;
   }
 
   private async distributedMap(
@@ -1045,9 +1231,8 @@ class StateExecution {
     this.addEvent("MapRunStarted", { mapRunStartedEventDetails: { mapRunArn } });
     this.rt.onMapRun?.({ mapRunArn, stateName: this.name, itemCount: list.length });
     let failures = 0;
-    let firstFailure: StatesError | undefined;
     // Child executions have their own histories in AWS; run them on a scratch recorder so the parent's stays clean.
-    const group = { cancelled: false };
+    const group = newGroup();
     const jobs = prepared.map((itemInput, index) => async () => {
       const child = this.interp.newBranch(this.branch, ql, { Index: index, Value: list[index] }, group);
       const childInterp = new Interpreter({ ...this.rt, history: new HistoryRecorder(this.rt.clock) });
@@ -1062,7 +1247,6 @@ class StateExecution {
             : e instanceof FailStateError
               ? new StatesError(e.error ?? "", e.cause)
               : new StatesError("States.Runtime", String(e));
-        firstFailure ??= err;
         const tolerated =
           (toleratedCount !== undefined && failures <= toleratedCount) ||
           (toleratedPct !== undefined && (failures / Math.max(1, list.length)) * 100 <= toleratedPct);
@@ -1070,30 +1254,34 @@ class StateExecution {
         return { Error: err.error, Cause: err.cause ?? "" };
       }
     });
-    try {
-      const results = await runLimited(jobs, maxConcurrency ?? 0, group);
-      this.addEvent("MapRunSucceeded");
-      const prev = this.branch.prev;
-      this.addEvent("MapStateSucceeded");
-      this.branch.prev = prev;
-      return results;
-    } catch (e) {
-      if (e === TERMINATED) throw e;
-      const thresholdSet = toleratedCount !== undefined || toleratedPct !== undefined;
-      const err = thresholdSet
-        ? new StatesError(
-            "States.ExceedToleratedFailureThreshold",
-            "The specified tolerated failure threshold was exceeded",
-          )
-        : e instanceof StatesError
-          ? e
-          : new StatesError("States.Runtime", String(e));
-      this.addEvent("MapRunFailed", {
-        mapRunFailedEventDetails: { error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) },
-      });
-      this.addEvent("MapStateFailed");
-      throw err;
+    const run = await runLimited(jobs, maxConcurrency ?? 0, group);
+    if (!run.failure) {
+      // AWS (recordings since 2024-11: test_base_scenarios test_map_state_config_distributed_items_path_from_previous,
+      // test_map_state_nested_config_distributed, …): MapRunSucceeded points at MapRunStarted, MapStateSucceeded at
+      // MapRunSucceeded, and MapStateExited at MapRunStarted. (Recordings from early 2024 pointed the exit at
+      // MapRunSucceeded; AWS has changed since.)
+      const runSucceeded = this.addEvent("MapRunSucceeded", undefined, { side: true });
+      this.addEvent("MapStateSucceeded", undefined, { prev: runSucceeded, side: true });
+      return run.results;
     }
+    const e = run.failure.error;
+    if (e === TERMINATED || this.rt.termination.terminated || this.branch.groups.some((g) => g.cancelled)) {
+      throw TERMINATED;
+    }
+    const thresholdSet = toleratedCount !== undefined || toleratedPct !== undefined;
+    const err = thresholdSet
+      ? new StatesError(
+          "States.ExceedToleratedFailureThreshold",
+          "The specified tolerated failure threshold was exceeded",
+        )
+      : e instanceof StatesError
+        ? e
+        : new StatesError("States.Runtime", String(e));
+    this.addEvent("MapRunFailed", {
+      mapRunFailedEventDetails: { error: err.error, ...(err.cause !== undefined ? { cause: err.cause } : {}) },
+    });
+    this.branchesFailed = true;
+    throw err;
   }
 
   private async mapNumber(field: string, pathField: string, kind: "integer" | "float"): Promise<number | undefined> {
@@ -1172,34 +1360,63 @@ function taskEvents(parsed: ParsedResource) {
   };
 }
 
+/** A member of a Map/Parallel group: its branch, and whether it finished successfully. */
+interface GroupMember {
+  child: Branch;
+  done: boolean;
+}
+
+/** The first failure of a group (in time; a real error wins over {@link TERMINATED}) and the job it came from. */
+interface GroupFailure {
+  error: unknown;
+  index: number;
+}
+
+/** How many workers run a group's jobs: `limit` (0 = unlimited, one per job), never more than there are jobs. */
+function workerCount(limit: number, jobs: number): number {
+  return limit <= 0 ? jobs : Math.min(limit, jobs);
+}
+
 /**
- * Runs jobs with at most `limit` in flight (0 = unlimited); results in job order. The first failure (in time) wins:
- * the group is cancelled so siblings stop at their next state, and the failure is rethrown once all have settled.
+ * Runs jobs on {@link workerCount} workers, each taking the next job when its previous one is done; results in job
+ * order. The first failure cancels the group: no further jobs start, and the siblings' pending waits are aborted.
+ * Resolves once every started job has settled.
  */
 async function runLimited<T>(
-  jobs: Array<() => Promise<T>>,
+  jobs: Array<(worker: number) => Promise<T>>,
   limit: number,
-  group: { cancelled: boolean },
-): Promise<T[]> {
+  group: Group,
+): Promise<{ results: T[]; failure?: GroupFailure }> {
   const results = new Array<T>(jobs.length);
-  const width = limit <= 0 ? jobs.length : Math.min(limit, jobs.length);
   let nextIndex = 0;
-  const outcome: { failure?: { error: unknown } } = {};
-  const worker = async () => {
+  const outcome: { failure?: GroupFailure } = {};
+  const worker = async (w: number) => {
     while (!outcome.failure && nextIndex < jobs.length) {
       const i = nextIndex++;
       try {
-        results[i] = await jobs[i]!();
+        results[i] = await jobs[i]!(w);
       } catch (e) {
-        const prior = outcome.failure as { error: unknown } | undefined;
-        if (!prior || (prior.error === TERMINATED && e !== TERMINATED)) outcome.failure = { error: e };
-        group.cancelled = true;
+        const prior = outcome.failure as GroupFailure | undefined;
+        if (!prior || (prior.error === TERMINATED && e !== TERMINATED)) outcome.failure = { error: e, index: i };
+        if (!group.cancelled) {
+          group.cancelled = true;
+          group.controller.abort(TERMINATED);
+        }
       }
     }
   };
-  await Promise.all(Array.from({ length: width }, worker));
-  if (outcome.failure) throw outcome.failure.error;
-  return results;
+  await Promise.all(Array.from({ length: workerCount(limit, jobs.length) }, (_, w) => worker(w)));
+  return outcome.failure ? { results, failure: outcome.failure } : { results };
+}
+
+/**
+ * The `location` of an `EvaluationFailed` event: the field the message names ("… specified for the field
+ * 'Output/result' …", "The Timestamp field cannot be parsed …").
+ */
+function evaluationLocation(detail: string | undefined): string | undefined {
+  if (detail === undefined) return undefined;
+  const named = /' specified for the field '([^']*)'/.exec(detail) ?? /^The (\w+) field /.exec(detail);
+  return named?.[1];
 }
 
 function formatPlain(v: unknown): string {
