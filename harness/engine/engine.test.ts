@@ -524,6 +524,12 @@ describe("execution lifecycle", () => {
     expect(execution.stop("Manual", "by test")).toBe(true);
     expect(await execution.done).toEqual({ status: "ABORTED", error: "Manual", cause: "by test" });
     expect(execution.stop()).toBe(false);
+    // As AWS records it (test_sfn_api test_stop_execution): the abort points at event 0.
+    expect(execution.events.map((e) => [e.id, e.previousEventId, e.type])).toEqual([
+      [1, 0, "ExecutionStarted"],
+      [2, 0, "WaitStateEntered"],
+      [3, 0, "ExecutionAborted"],
+    ]);
   });
 
   it("waitForTaskToken completes with SendTaskSuccess and exposes $$.Task.Token", async () => {

@@ -106,7 +106,9 @@ export class Execution {
   /** StopExecution: ends a running execution as ABORTED. Returns false when it had already ended. */
   stop(error?: string, cause?: string): boolean {
     if (this.result) return false;
-    this.history.add("ExecutionAborted", this.history.lastId, {
+    // AWS records ExecutionAborted with previousEventId 0 (LocalStack's AWS-validated snapshot test_sfn_api
+    // test_stop_execution: stopped in a Wait, events 1, 2 and then 3 pointing at 0).
+    this.history.add("ExecutionAborted", 0, {
       executionAbortedEventDetails: {
         ...(error !== undefined ? { error } : {}),
         ...(cause !== undefined ? { cause } : {}),
