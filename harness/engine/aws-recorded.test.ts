@@ -45,6 +45,28 @@ describe("JSONata", () => {
     },
   });
 
+  // test_math_operations_jsonata.snapshot.json, test_math_random_seeded: the JSONata error code leads the message.
+  it("names the JSONata error code in an evaluation error", async () => {
+    const def: StateMachineDefinition = {
+      StartAt: "State_0",
+      States: {
+        State_0: {
+          QueryLanguage: "JSONata",
+          Type: "Pass",
+          Output: { FunctionResult: "{% $randomSeeded($states.input.FunctionInput.fst) %}" },
+          End: true,
+        },
+      },
+    };
+    const { result } = await run(def, { FunctionInput: "fst" });
+    expect(result).toEqual({
+      status: "FAILED",
+      error: "States.QueryEvaluationError",
+      cause:
+        "An error occurred while executing the state 'State_0' (entered at the event id #2). The JSONata expression '$randomSeeded($states.input.FunctionInput.fst)' specified for the field 'Output/FunctionResult' threw an error during evaluation. T1006: Attempted to invoke a non-function",
+    });
+  });
+
   // test_base_evaluate_expressions.snapshot.json, test_base_map[ITEMS]: expressions inside a literal Items array.
   it("evaluates expressions inside a literal Map Items array", async () => {
     const { result } = await run(mapOver([1, "{% $number('2') %}", 3]));
@@ -138,5 +160,33 @@ describe("Express context object", () => {
     expect(Object.keys(await execution())).toEqual(["Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount"]);
     expect((await execution("StartExecution")).RedriveCount).toBe(0);
     expect(Object.keys(await execution("StartSyncExecution"))).toEqual(["Id", "Input", "Name", "RoleArn", "StartTime"]);
+  });
+});
+
+describe("payload quota", () => {
+  // test_states_errors.snapshot.json, test_start_large_input: a 257 KiB Pass Result.
+  it("fails a state whose output exceeds 256 KiB with States.DataLimitExceeded, before it exits", async () => {
+    const def: StateMachineDefinition = {
+      StartAt: "State_1",
+      States: { State_1: { Type: "Pass", Result: { Arg1: "a".repeat(257 * 1024) }, End: true } },
+    };
+    const { result, execution } = await run(def);
+    expect(result).toEqual({
+      status: "FAILED",
+      error: "States.DataLimitExceeded",
+      cause:
+        "The state/task 'State_1' returned a result with a size exceeding the maximum number of bytes service limit.",
+    });
+    expect(execution.events.map((e: HistoryEvent) => [e.id, e.previousEventId, e.type])).toEqual([
+      [1, 0, "ExecutionStarted"],
+      [2, 0, "PassStateEntered"],
+      [3, 2, "ExecutionFailed"],
+    ]);
+    // Just under the quota (bytes of UTF-8, not characters) is fine.
+    const under: StateMachineDefinition = {
+      StartAt: "P",
+      States: { P: { Type: "Pass", Result: "é".repeat(131_000), End: true } },
+    };
+    expect((await run(under)).result.status).toBe("SUCCEEDED");
   });
 });

@@ -1,5 +1,5 @@
 import { CORPUS_DIR, describeCorpus } from "./test-corpus";
-import { runConformance, type ConformanceSummary } from "./conformance";
+import { matchesExpected, runConformance, type ConformanceSummary } from "./conformance";
 
 const CORPUS = CORPUS_DIR;
 
@@ -36,5 +36,27 @@ describeCorpus("conformance corpus recorded against AWS", () => {
     const [jp, jt] = summary.deterministicJsonata;
     expect(p / t).toBeGreaterThanOrEqual(0.95);
     expect(jp / jt).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe("matchesExpected (placeholders)", () => {
+  it("treats a case's own placeholder tokens as whole-value wildcards, only when lenient", () => {
+    const tokens = new Set(["generated-uuid"]);
+    const expected = { FunctionResult: "generated-uuid" };
+    const actual = { FunctionResult: "0b3e5f2a-8c1d-4e6f-9a7b-2c4d6e8f0a1b" };
+    expect(matchesExpected(expected, actual, true, tokens)).toBe(true);
+    expect(matchesExpected(expected, actual, true)).toBe(false);
+    expect(matchesExpected(expected, actual, false, tokens)).toBe(false);
+    expect(matchesExpected(expected, {}, true, tokens)).toBe(false);
+  });
+
+  it("matches ARN-part tokens inside strings and whole-value tokens such as date", () => {
+    expect(
+      matchesExpected(
+        { arn: "arn:<partition>:states:<region>:111111111111:execution:<ArnPart_0idx>:x", at: "date" },
+        { arn: "arn:aws:states:us-east-1:000000000000:execution:Machine:x", at: "2024-01-01T00:00:00Z" },
+        true,
+      ),
+    ).toBe(true);
   });
 });

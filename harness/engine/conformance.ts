@@ -61,15 +61,24 @@ export function loadCases(dir: string): Array<{ file: string; testCase: Conforma
 /** Placeholder tokens the snapshot library wrote instead of real values. */
 const TOKEN = /<[A-Za-z_:0-9-]+>|\b111111111111\b|\bsnf_role_arn\b|\bsfn_role_arn\b/g;
 const WHOLE_VALUE_TOKENS = new Set(["date", "timestamp", "start-time", "entered-time", "RandomNumberGenerated"]);
+const NO_TOKENS: ReadonlySet<string> = new Set();
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Does the actual value match the recorded one, with placeholders as wildcards? */
-export function matchesExpected(expected: unknown, actual: unknown, lenient: boolean): boolean {
+/**
+ * Does the actual value match the recorded one, with placeholders as wildcards? `caseTokens` are the case's own
+ * `placeholders` (test-specific rewrites such as `generated-uuid`): a value equal to one of them matches any value.
+ */
+export function matchesExpected(
+  expected: unknown,
+  actual: unknown,
+  lenient: boolean,
+  caseTokens: ReadonlySet<string> = NO_TOKENS,
+): boolean {
   if (typeof expected === "string") {
-    if (lenient && WHOLE_VALUE_TOKENS.has(expected)) return actual !== undefined;
+    if (lenient && (WHOLE_VALUE_TOKENS.has(expected) || caseTokens.has(expected))) return actual !== undefined;
     if (typeof actual !== "string") {
       if (lenient && /^<[^>]+>$/.test(expected)) return actual !== undefined;
       return false;
@@ -85,7 +94,7 @@ export function matchesExpected(expected: unknown, actual: unknown, lenient: boo
     return (
       Array.isArray(actual) &&
       actual.length === expected.length &&
-      expected.every((e, i) => matchesExpected(e, actual[i], lenient))
+      expected.every((e, i) => matchesExpected(e, actual[i], lenient, caseTokens))
     );
   }
   if (expected !== null && typeof expected === "object") {
@@ -94,7 +103,7 @@ export function matchesExpected(expected: unknown, actual: unknown, lenient: boo
     const ak = Object.keys(actual);
     if (ek.length !== ak.length) return false;
     return ek.every(
-      (k) => Object.hasOwn(actual, k) && matchesExpected((expected as any)[k], (actual as any)[k], lenient),
+      (k) => Object.hasOwn(actual, k) && matchesExpected((expected as any)[k], (actual as any)[k], lenient, caseTokens),
     );
   }
   return expected === actual;
@@ -131,15 +140,17 @@ export async function runCase(file: string, c: ConformanceCase): Promise<CaseOut
     (c.placeholders?.length ?? 0) > 0 ||
     JSON.stringify(c.expected).includes("<json-input");
   const exp = c.expected;
+  const tokens = new Set(c.placeholders ?? []);
   let reason: string | undefined;
   if (actual.status !== exp.status) {
     reason = `status ${actual.status} (expected ${exp.status})`;
   } else if (exp.status === "SUCCEEDED") {
-    if (!matchesExpected(exp.output, (actual as { output: unknown }).output, lenient)) reason = "output differs";
+    if (!matchesExpected(exp.output, (actual as { output: unknown }).output, lenient, tokens))
+      reason = "output differs";
   } else {
     const a = actual as { error?: string; cause?: string };
-    if (!matchesExpected(exp.error ?? undefined, a.error, lenient)) reason = "error differs";
-    else if (!matchesExpected(exp.cause ?? undefined, a.cause, lenient)) reason = "cause differs";
+    if (!matchesExpected(exp.error ?? undefined, a.error, lenient, tokens)) reason = "error differs";
+    else if (!matchesExpected(exp.cause ?? undefined, a.cause, lenient, tokens)) reason = "cause differs";
   }
   return { ...base, passed: reason === undefined, actual, ...(reason ? { reason } : {}) };
 }

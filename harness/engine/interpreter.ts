@@ -163,6 +163,8 @@ const evaluationRecorded = new WeakSet<object>();
 
 const TASK_LIKE = new Set(["Task", "Map", "Parallel"]);
 const MAX_VARIABLE_BYTES = 256 * 1024;
+/** Step Functions' quota for a state's input or output, in bytes of UTF-8 JSON. */
+const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 function toJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
@@ -515,9 +517,18 @@ class StateExecution {
 
   /** Records the exit event and picks the transition. */
   private finish(r: { output: unknown; assigned?: Record<string, unknown> }, nextOverride?: string): StateOutcome {
+    const output = toJson(r.output);
+    // AWS's payload quota (256 KiB of UTF-8): the state fails before it exits (test_states_errors
+    // test_start_large_input: ExecutionStarted, PassStateEntered, ExecutionFailed). At most 3 bytes per UTF-16 unit.
+    if (output.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
+      throw new StatesError(
+        "States.DataLimitExceeded",
+        `The state/task '${this.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+      );
+    }
     const details: Record<string, unknown> = {
       name: this.name,
-      output: toJson(r.output),
+      output,
       outputDetails: { truncated: false },
     };
     if (r.assigned && Object.keys(r.assigned).length > 0) {

@@ -153,8 +153,10 @@ export async function evaluateExpression(text: string, scope: JsonataScope, fiel
     result = await compiledExpr.expr.evaluate(undefined, bindings(scope, compiledExpr.refs));
   } catch (err) {
     if (err instanceof StatesError) throw new StatesError(err.error, err.cause, true);
+    // AWS: "… threw an error during evaluation. T1006: Attempted to invoke a non-function" (the JSONata error code).
+    const code = err && typeof err === "object" && typeof (err as { code?: unknown }).code === "string";
     throw queryEvaluationError(
-      `The JSONata expression '${expr}' specified for the field '${field}' threw an error during evaluation: ${jsonataMessage(err)}`,
+      `The JSONata expression '${expr}' specified for the field '${field}' threw an error during evaluation. ${code ? `${(err as { code: string }).code}: ` : ""}${jsonataMessage(err)}`,
     );
   }
   if (result === undefined) {
