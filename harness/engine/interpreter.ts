@@ -3,6 +3,13 @@ import { NO_CHOICE_MATCHED_CAUSE, selectChoice } from "./choice";
 import { StatesError, UNCATCHABLE, queryEvaluationError, runtimeError } from "./errors";
 import { HistoryRecorder, stateEventType } from "./history";
 import { parseResource, type IntegrationCall, type IntegrationResolver, type ParsedResource } from "./integrations";
+import {
+  effectiveMaxItems,
+  itemReaderAction,
+  readItems,
+  type ItemReaderAction,
+  type ReaderConfig,
+} from "./item-reader";
 import { evaluateJsonataTemplate, isJsonataExpression, type JsonataScope } from "./jsonata-eval";
 import type { MockCursor } from "./mock-config";
 import {
@@ -1122,6 +1129,7 @@ class StateExecution {
     const s = this.state;
     const processor = (s.ItemProcessor ?? s.Iterator) as Machine;
     const distributed = processor.ProcessorConfig?.Mode === "DISTRIBUTED";
+    if (isObject(s.ItemReader)) return this.itemReaderMap(processor, input);
     let items: unknown;
     if (this.jsonata) {
       if (s.Items !== undefined) {
@@ -1150,6 +1158,18 @@ class StateExecution {
     // test_map_state_tolerated_failure_count_path[NoNumber]).
     const maxConcurrency = await this.mapNumber("MaxConcurrency", "MaxConcurrencyPath", "integer");
     this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: list.length } });
+    const { toleratedCount, toleratedPct } = await this.toleratedFailures(distributed);
+    const prepared = await this.selectItems(list, input);
+    const ql = processor.QueryLanguage ?? this.ql;
+    if (distributed)
+      return this.distributedMap(processor, { list, prepared }, ql, maxConcurrency, toleratedCount, toleratedPct);
+    return this.inlineMap(processor, list, prepared, ql, maxConcurrency);
+  }
+
+  /** ToleratedFailureCount / Percentage (Distributed mode only), checked as AWS checks them. */
+  private async toleratedFailures(
+    distributed: boolean,
+  ): Promise<{ toleratedCount: number | undefined; toleratedPct: number | undefined }> {
     const toleratedCount = distributed
       ? await this.mapNumber("ToleratedFailureCount", "ToleratedFailureCountPath", "integer")
       : undefined;
@@ -1162,6 +1182,113 @@ class StateExecution {
     if (toleratedPct !== undefined && (toleratedPct < 0 || toleratedPct > 100)) {
       throw runtimeError("ToleratedFailurePercentage must be between 0 and 100.");
     }
+    return { toleratedCount, toleratedPct };
+  }
+
+  /**
+   * A Map with an `ItemReader` (Distributed mode): the items come from S3 through the integrations, read by the Map
+   * Run. AWS records `MapStateStarted` with length 0 (the items are not known yet), then `MapRunStarted`; a bad
+   * MaxItemsPath value is a States.Runtime before the run, a read failure a `MapRunFailed` with
+   * States.ItemReaderFailed. ItemsPath is not applied to the read items (AWS:
+   * test_map_item_reader_base_json_with_items_path, every ItemsPath gives the file's items).
+   */
+  private async itemReaderMap(processor: Machine, input: unknown): Promise<unknown> {
+    const s = this.state;
+    const reader = s.ItemReader as Record<string, unknown>;
+    const action = itemReaderAction(reader.Resource);
+    if (!action) {
+      throw runtimeError(
+        `The ItemReader Resource '${String(reader.Resource)}' is not supported: use arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2`,
+      );
+    }
+    const maxConcurrency = await this.mapNumber("MaxConcurrency", "MaxConcurrencyPath", "integer");
+    this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: 0 } });
+    const rawConfig = isObject(reader.ReaderConfig) ? reader.ReaderConfig : undefined;
+    const maxItems = await this.readerMaxItems(rawConfig, input);
+    const { toleratedCount, toleratedPct } = await this.toleratedFailures(true);
+    let parameters: unknown;
+    if (this.jsonata) {
+      parameters = reader.Arguments === undefined ? {} : await this.evalArguments(reader.Arguments, undefined);
+    } else {
+      parameters = reader.Parameters === undefined ? {} : evaluateTemplate(reader.Parameters, this.pathScope(input));
+    }
+    const config: ReaderConfig | undefined = rawConfig as ReaderConfig | undefined;
+    const callFor = (act: ItemReaderAction, params: Record<string, unknown>): IntegrationCall => ({
+      resource: String(reader.Resource).replace(/:(getObject|listObjectsV2)$/, `:${act}`),
+      parsed: parseResource(String(reader.Resource).replace(/:(getObject|listObjectsV2)$/, `:${act}`))!,
+      parameters: params,
+      stateName: this.name,
+      executionArn: String(this.rt.context.Execution.Id),
+      region: this.rt.region,
+      accountId: this.rt.accountId,
+    });
+    const first = callFor(action, (parameters ?? {}) as Record<string, unknown>);
+    if (!this.rt.integrations(first)) {
+      throw new StatesError(
+        "States.Runtime",
+        `No S3 integration to read the ItemReader of state '${this.name}' (s3:${action}): run the execution on a target whose emulators serve S3, or give the engine an in-memory 's3:${action}' integration`,
+      );
+    }
+    const call = async (act: ItemReaderAction, params: Record<string, unknown>) => {
+      const c = callFor(act, params);
+      const integration = this.rt.integrations(c);
+      if (!integration) throw new StatesError("States.Runtime", `No S3 integration for s3:${act}`);
+      return this.race(this.rt.clock.hold(integration.invoke(c)));
+    };
+    const ql = processor.QueryLanguage ?? this.ql;
+    return this.distributedMap(
+      processor,
+      async () => {
+        const list = await readItems(
+          action,
+          (parameters ?? {}) as Record<string, unknown>,
+          config,
+          effectiveMaxItems(maxItems),
+          call,
+        );
+        return { list, prepared: await this.selectItems(list, input) };
+      },
+      ql,
+      maxConcurrency,
+      toleratedCount,
+      toleratedPct,
+    );
+  }
+
+  /**
+   * ReaderConfig `MaxItems` (a number, or JSONata) / `MaxItemsPath`. A path value that is not an integer is a
+   * States.Runtime (AWS: test_map_item_reader_csv_max_items_paths[1.5]); numeric strings count (a variable holding
+   * "2": test_assign_reference_variables MAP_STATE_REFERENCE_IN_MAX_ITEMS_PATH).
+   */
+  private async readerMaxItems(
+    config: Record<string, unknown> | undefined,
+    input: unknown,
+  ): Promise<number | undefined> {
+    if (!config) return undefined;
+    let v: unknown = config.MaxItems;
+    if (this.jsonata && isJsonataExpression(v)) v = await this.evalJsonata(v, "MaxItems");
+    else if (!this.jsonata && config.MaxItemsPath !== undefined) {
+      const path = String(config.MaxItemsPath);
+      const r = resolvePath(path, this.pathScope(input));
+      let value = r.found ? r.value : undefined;
+      if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) value = Number(value);
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        throw runtimeError(
+          `The MaxItemsPath field refers to value "${r.found ? formatPlain(r.value) : "null"}" which is not a valid integer: ${path}`,
+        );
+      }
+      v = value;
+    }
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      throw runtimeError(`The MaxItems field must be an integer but was: ${toJson(v)}`);
+    }
+    return v;
+  }
+
+  /** Applies ItemSelector (or the legacy Parameters) to every item; the items themselves when there is none. */
+  private async selectItems(list: unknown[], input: unknown): Promise<unknown[]> {
+    const s = this.state;
     const selector = s.ItemSelector ?? s.Parameters;
     const prepared: unknown[] = [];
     for (let index = 0; index < list.length; index++) {
@@ -1187,10 +1314,16 @@ class StateExecution {
         prepared.push(evaluateTemplate(selector, this.interp.scopes().path(input, ctx, tmp)));
       }
     }
-    const ql = processor.QueryLanguage ?? this.ql;
-    if (distributed)
-      return this.distributedMap(processor, list, prepared, ql, maxConcurrency, toleratedCount, toleratedPct);
+    return prepared;
+  }
 
+  private async inlineMap(
+    processor: Machine,
+    list: unknown[],
+    prepared: unknown[],
+    ql: QueryLanguage,
+    maxConcurrency: number | undefined,
+  ): Promise<unknown> {
     const mapStarted = this.branch.prev;
     const group = newGroup();
     // Each of the MaxConcurrency workers chains its iterations: an iteration starts from the last event of the
@@ -1228,8 +1361,7 @@ class StateExecution {
 
   private async distributedMap(
     processor: Machine,
-    list: unknown[],
-    prepared: unknown[],
+    items: MapItems | (() => Promise<MapItems>),
     ql: QueryLanguage,
     maxConcurrency: number | undefined,
     toleratedCount: number | undefined,
@@ -1240,6 +1372,23 @@ class StateExecution {
     const runId = this.rt.random.uuid();
     const mapRunArn = `${execId.replace(":execution:", ":mapRun:").replace(`:${smName}:`, `:${smName}/${this.name}:`)}:${runId}`;
     this.addEvent("MapRunStarted", { mapRunStartedEventDetails: { mapRunArn } });
+    let loaded: MapItems;
+    if (typeof items === "function") {
+      // An ItemReader's items are read by the Map Run: its failures end the run (AWS: MapRunFailed with
+      // States.ItemReaderFailed, then MapStateFailed — test_map_item_reader_csv_headers_decl_duplicate_headers).
+      try {
+        loaded = await items();
+      } catch (e) {
+        if (e instanceof StatesError && e.error === "States.ItemReaderFailed") {
+          this.addEvent("MapRunFailed", {
+            mapRunFailedEventDetails: { error: e.error, ...(e.cause !== undefined ? { cause: e.cause } : {}) },
+          });
+          this.branchesFailed = true;
+        }
+        throw e;
+      }
+    } else loaded = items;
+    const { list, prepared } = loaded;
     this.rt.onMapRun?.({ mapRunArn, stateName: this.name, itemCount: list.length });
     let failures = 0;
     // Child executions have their own histories in AWS; run them on a scratch recorder so the parent's stays clean.
@@ -1369,6 +1518,16 @@ function taskEvents(parsed: ParsedResource) {
     timedOut: "TaskTimedOut",
     timedOutKey: "taskTimedOutEventDetails",
   };
+}
+
+/** A Map's items and their ItemSelector results. */
+interface MapItems {
+  list: unknown[];
+  prepared: unknown[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** A member of a Map/Parallel group: its branch, and whether it finished successfully. */

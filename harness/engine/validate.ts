@@ -1261,6 +1261,9 @@ function patchSchemas(schemas: Json[]): Json[] {
   const mapDefs = byId("map");
   if (!isObject(mapDefs.ToleratedFailurePercentage)) throw new Error("map.json has no ToleratedFailurePercentage");
   mapDefs.ToleratedFailurePercentage = { type: "number", minimum: 0, maximum: 100 };
+  // AWS accepts ReaderConfig.MaxItems 0, meaning no limit (recorded: test_base_scenarios csv_max_items[0]).
+  if (!isObject(mapDefs.MaxItems)) throw new Error("map.json has no MaxItems");
+  mapDefs.MaxItems = { ...mapDefs.MaxItems, minimum: 0 };
   const pathDefs = byId("paths");
   const template = pathDefs._payload_template_object;
   const payload = pathDefs.asl_payload_template;

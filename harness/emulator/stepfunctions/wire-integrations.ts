@@ -319,6 +319,25 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
     },
   };
 
+  /**
+   * The S3 reads of a Distributed Map `ItemReader` (`arn:aws:states:::s3:getObject` / `s3:listObjectsV2`): the body
+   * text of the object, or one ListObjectsV2 page as JSON (`Contents`, `IsTruncated`, `NextContinuationToken`); the
+   * engine's item reader parses and pages. Failures carry the SDK v2 wording the `aws-sdk:s3` tasks use.
+   */
+  const s3Read = (action: "GetObject" | "ListObjectsV2") => async (call: IntegrationCall) => {
+    const entry = clientFor("s3", call.region)!;
+    try {
+      const out = (await toJsonOutput(
+        await callSdk(entry, action, (call.parameters ?? {}) as Record<string, unknown>),
+      )) as Record<string, unknown>;
+      return action === "GetObject" ? (typeof out.Body === "string" ? out.Body : "") : out;
+    } catch (e) {
+      throw sdkErrorOf("s3", entry.mod, e);
+    }
+  };
+  optimized["s3:getObject"] = s3Read("GetObject");
+  optimized["s3:listObjectsV2"] = s3Read("ListObjectsV2");
+
   return (call) => {
     const parsed = call.parsed;
     if (parsed.kind === "lambda-function") {
