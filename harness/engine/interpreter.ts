@@ -10,7 +10,18 @@ import {
   type ItemReaderAction,
   type ReaderConfig,
 } from "./item-reader";
+import { batchItems, batchLimit, type BatchLimits } from "./item-batcher";
 import { evaluateJsonataTemplate, isJsonataExpression, type JsonataScope } from "./jsonata-eval";
+import {
+  isResultWriterResource,
+  resultObjects,
+  resultWriterFailed,
+  transformResults,
+  writerConfig,
+  type ChildResult,
+  type ResultObject,
+  type WriterConfig,
+} from "./result-writer";
 import type { MockCursor } from "./mock-config";
 import {
   applyFilterPath,
@@ -1159,10 +1170,14 @@ class StateExecution {
     const maxConcurrency = await this.mapNumber("MaxConcurrency", "MaxConcurrencyPath", "integer");
     this.addEvent("MapStateStarted", { mapStateStartedEventDetails: { length: list.length } });
     const { toleratedCount, toleratedPct } = await this.toleratedFailures(distributed);
+    const batch = distributed ? await this.itemBatcher(input) : undefined;
     const prepared = await this.selectItems(list, input);
     const ql = processor.QueryLanguage ?? this.ql;
-    if (distributed)
-      return this.distributedMap(processor, { list, prepared }, ql, maxConcurrency, toleratedCount, toleratedPct);
+    if (distributed) {
+      const items = batch ? batch(prepared) : { list, prepared };
+      const writer = await this.resultWriter(input);
+      return this.distributedMap(processor, items, ql, maxConcurrency, toleratedCount, toleratedPct, writer);
+    }
     return this.inlineMap(processor, list, prepared, ql, maxConcurrency);
   }
 
@@ -1212,6 +1227,8 @@ class StateExecution {
     } else {
       parameters = reader.Parameters === undefined ? {} : evaluateTemplate(reader.Parameters, this.pathScope(input));
     }
+    const batch = await this.itemBatcher(input);
+    const writer = await this.resultWriter(input);
     const config: ReaderConfig | undefined = rawConfig as ReaderConfig | undefined;
     const callFor = (act: ItemReaderAction, params: Record<string, unknown>): IntegrationCall => ({
       resource: String(reader.Resource).replace(/:(getObject|listObjectsV2)$/, `:${act}`),
@@ -1246,13 +1263,69 @@ class StateExecution {
           effectiveMaxItems(maxItems),
           call,
         );
-        return { list, prepared: await this.selectItems(list, input) };
+        const prepared = await this.selectItems(list, input);
+        return batch ? batch(prepared) : { list, prepared };
       },
       ql,
       maxConcurrency,
       toleratedCount,
       toleratedPct,
+      writer,
     );
+  }
+
+  /**
+   * The state's `ResultWriter`, evaluated against the Map's input: its WriterConfig and, with a Resource
+   * (`s3:putObject`), the export's Bucket and Prefix from Parameters (JSONPath) / Arguments (JSONata) and the S3 call
+   * through the integrations. Undefined without a ResultWriter (see result-writer.ts).
+   */
+  private async resultWriter(input: unknown): Promise<PreparedWriter | undefined> {
+    const w = this.state.ResultWriter;
+    if (!isObject(w)) return undefined;
+    if (w.Resource === undefined) return { config: writerConfig(w.WriterConfig, false) };
+    if (!isResultWriterResource(w.Resource)) {
+      throw runtimeError(
+        `The ResultWriter Resource '${String(w.Resource)}' is not supported: use arn:aws:states:::s3:putObject`,
+      );
+    }
+    const config = writerConfig(w.WriterConfig, true);
+    let parameters: unknown;
+    if (this.jsonata) parameters = w.Arguments === undefined ? {} : await this.evalArguments(w.Arguments, undefined);
+    else parameters = w.Parameters === undefined ? {} : evaluateTemplate(w.Parameters, this.pathScope(input));
+    const p = (isObject(parameters) ? parameters : {}) as Record<string, unknown>;
+    if (typeof p.Bucket !== "string" || p.Bucket === "") {
+      throw runtimeError(
+        `The ResultWriter of state '${this.name}' needs a Bucket (a string) in its Parameters/Arguments`,
+      );
+    }
+    const bucket = p.Bucket;
+    const prefix = p.Prefix === undefined ? "" : String(p.Prefix);
+    const resource = String(w.Resource);
+    const callFor = (params: Record<string, unknown>): IntegrationCall => ({
+      resource,
+      parsed: parseResource(resource)!,
+      parameters: params,
+      stateName: this.name,
+      executionArn: String(this.rt.context.Execution.Id),
+      region: this.rt.region,
+      accountId: this.rt.accountId,
+    });
+    if (!this.rt.integrations(callFor({ Bucket: bucket }))) {
+      throw new StatesError(
+        "States.Runtime",
+        `No S3 integration to write the ResultWriter of state '${this.name}' (s3:putObject): run the execution on a target whose emulators serve S3, or give the engine an in-memory 's3:putObject' integration`,
+      );
+    }
+    const put = async (object: ResultObject) => {
+      const c = callFor({ Bucket: bucket, Key: object.Key, Body: object.Body });
+      try {
+        await this.race(this.rt.clock.hold(this.rt.integrations(c)!.invoke(c)));
+      } catch (e) {
+        if (e === TERMINATED) throw e;
+        throw resultWriterFailed(e instanceof StatesError ? (e.cause ?? e.error) : String(e));
+      }
+    };
+    return { config, export: { bucket, prefix, put } };
   }
 
   /**
@@ -1284,6 +1357,49 @@ class StateExecution {
       throw runtimeError(`The MaxItems field must be an integer but was: ${toJson(v)}`);
     }
     return v;
+  }
+
+  /**
+   * The state's `ItemBatcher`, evaluated against the Map's input: its limits (MaxItemsPerBatch / MaxInputBytesPerBatch,
+   * their `…Path` forms in JSONPath, JSONata expressions in JSONata) and its `BatchInput` (a payload template or a
+   * JSONata template). Returns how to turn the selected items into the child executions' batch inputs, or undefined
+   * without an ItemBatcher. Bad limits are States.Runtime errors (see item-batcher.ts).
+   */
+  private async itemBatcher(input: unknown): Promise<((prepared: unknown[]) => MapItems) | undefined> {
+    const batcher = this.state.ItemBatcher;
+    if (!isObject(batcher)) return undefined;
+    const limit = async (field: string, pathField: string): Promise<number | undefined> => {
+      let v: unknown = batcher[field];
+      if (this.jsonata && isJsonataExpression(v)) v = await this.evalJsonata(v, `ItemBatcher.${field}`);
+      else if (!this.jsonata && batcher[pathField] !== undefined) {
+        const path = String(batcher[pathField]);
+        const r = resolvePath(path, this.pathScope(input));
+        let value = r.found ? r.value : undefined;
+        if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) value = Number(value);
+        if (typeof value !== "number" || !Number.isInteger(value)) {
+          throw runtimeError(
+            `The ${pathField} field refers to value "${r.found ? formatPlain(r.value) : "null"}" which is not a valid integer: ${path}`,
+          );
+        }
+        v = value;
+      }
+      return batchLimit(field, v);
+    };
+    const limits: BatchLimits = {};
+    const maxItems = await limit("MaxItemsPerBatch", "MaxItemsPerBatchPath");
+    const maxBytes = await limit("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
+    if (maxItems !== undefined) limits.maxItems = maxItems;
+    if (maxBytes !== undefined) limits.maxBytes = maxBytes;
+    let batchInput: unknown;
+    if (batcher.BatchInput !== undefined) {
+      batchInput = this.jsonata
+        ? await this.evalJsonata(batcher.BatchInput, "ItemBatcher.BatchInput")
+        : evaluateTemplate(batcher.BatchInput, this.pathScope(input));
+    }
+    return (prepared) => {
+      const batches = batchItems(prepared, batchInput, limits);
+      return { list: batches, prepared: batches };
+    };
   }
 
   /** Applies ItemSelector (or the legacy Parameters) to every item; the items themselves when there is none. */
@@ -1366,11 +1482,15 @@ class StateExecution {
     maxConcurrency: number | undefined,
     toleratedCount: number | undefined,
     toleratedPct: number | undefined,
+    writer?: PreparedWriter,
   ): Promise<unknown> {
     const execId = String(this.rt.context.Execution.Id);
     const smName = String(this.rt.context.StateMachine.Name);
     const runId = this.rt.random.uuid();
-    const mapRunArn = `${execId.replace(":execution:", ":mapRun:").replace(`:${smName}:`, `:${smName}/${this.name}:`)}:${runId}`;
+    // `mapRun:<machine>/<Label or state name>:<run id>`, and a Label names the child executions too (AWS:
+    // test_map_state_result_writer, `mapRun:<machine>/TestMap:<id>` with Label "TestMap").
+    const label = typeof this.state.Label === "string" && this.state.Label !== "" ? this.state.Label : this.name;
+    const mapRunArn = `${execId.slice(0, execId.indexOf(":execution:"))}:mapRun:${smName}/${label}:${runId}`;
     this.addEvent("MapRunStarted", { mapRunStartedEventDetails: { mapRunArn } });
     let loaded: MapItems;
     if (typeof items === "function") {
@@ -1393,11 +1513,32 @@ class StateExecution {
     let failures = 0;
     // Child executions have their own histories in AWS; run them on a scratch recorder so the parent's stays clean.
     const group = newGroup();
+    // The children's records, kept only when a ResultWriter needs them (their ARNs draw on the seeded random).
+    const children: ChildResult[] = [];
+    const childArn = (kind: "execution" | "stateMachine", id?: string) =>
+      `${execId.slice(0, execId.indexOf(":execution:"))}:${kind}:${smName}/${label}${id === undefined ? "" : `:${id}`}`;
+    const record = (index: number, input: unknown, started: number, outcome: Partial<ChildResult>) => {
+      if (!writer) return;
+      const name = this.rt.random.uuid();
+      children[index] = {
+        status: "SUCCEEDED",
+        executionArn: childArn("execution", name),
+        name,
+        stateMachineArn: childArn("stateMachine"),
+        input,
+        startDate: new Date(started),
+        stopDate: new Date(this.rt.clock.now()),
+        ...outcome,
+      };
+    };
     const jobs = prepared.map((itemInput, index) => async () => {
       const child = this.interp.newBranch(this.branch, ql, { Index: index, Value: list[index] }, group);
       const childInterp = new Interpreter({ ...this.rt, history: new HistoryRecorder(this.rt.clock) });
+      const started = this.rt.clock.now();
       try {
-        return await childInterp.runBranch(processor, itemInput, child);
+        const output = await childInterp.runBranch(processor, itemInput, child);
+        record(index, itemInput, started, { output });
+        return output;
       } catch (e) {
         if (e === TERMINATED) throw e;
         failures++;
@@ -1411,18 +1552,33 @@ class StateExecution {
           (toleratedCount !== undefined && failures <= toleratedCount) ||
           (toleratedPct !== undefined && (failures / Math.max(1, list.length)) * 100 <= toleratedPct);
         if (!tolerated) throw err;
+        record(index, itemInput, started, { status: "FAILED", error: err.error, cause: err.cause ?? "" });
         return { Error: err.error, Cause: err.cause ?? "" };
       }
     });
     const run = await runLimited(jobs, maxConcurrency ?? 0, group);
     if (!run.failure) {
+      let result: unknown = run.results;
+      if (writer) {
+        try {
+          result = await this.writeResults(writer, children, mapRunArn);
+        } catch (e) {
+          if (e instanceof StatesError && e.error === "States.ResultWriterFailed") {
+            this.addEvent("MapRunFailed", {
+              mapRunFailedEventDetails: { error: e.error, ...(e.cause !== undefined ? { cause: e.cause } : {}) },
+            });
+            this.branchesFailed = true;
+          }
+          throw e;
+        }
+      }
       // AWS (recordings since 2024-11: test_base_scenarios test_map_state_config_distributed_items_path_from_previous,
       // test_map_state_nested_config_distributed, …): MapRunSucceeded points at MapRunStarted, MapStateSucceeded at
       // MapRunSucceeded, and MapStateExited at MapRunStarted. (Recordings from early 2024 pointed the exit at
       // MapRunSucceeded; AWS has changed since.)
       const runSucceeded = this.addEvent("MapRunSucceeded", undefined, { side: true });
       this.addEvent("MapStateSucceeded", undefined, { prev: runSucceeded, side: true });
-      return run.results;
+      return result;
     }
     const e = run.failure.error;
     if (e === TERMINATED || this.rt.termination.terminated || this.branch.groups.some((g) => g.cancelled)) {
@@ -1442,6 +1598,19 @@ class StateExecution {
     });
     this.branchesFailed = true;
     throw err;
+  }
+
+  /**
+   * A finished Map Run's results through its ResultWriter: exported to S3 (status files, then the manifest) with the
+   * Map's result `{MapRunArn, ResultWriterDetails: {Bucket, Key}}`, or, WriterConfig alone, the transformed results.
+   */
+  private async writeResults(writer: PreparedWriter, children: ChildResult[], mapRunArn: string): Promise<unknown> {
+    const done = children.filter((c) => c !== undefined);
+    if (!writer.export) return transformResults(done, writer.config.Transformation);
+    const { bucket, prefix, put } = writer.export;
+    const { objects, manifestKey } = resultObjects(done, { bucket, prefix, mapRunArn, config: writer.config });
+    for (const object of objects) await put(object);
+    return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } };
   }
 
   private async mapNumber(field: string, pathField: string, kind: "integer" | "float"): Promise<number | undefined> {
@@ -1524,6 +1693,12 @@ function taskEvents(parsed: ParsedResource) {
 interface MapItems {
   list: unknown[];
   prepared: unknown[];
+}
+
+/** An evaluated ResultWriter: its WriterConfig and, when it exports, where and how to put the objects. */
+interface PreparedWriter {
+  config: WriterConfig;
+  export?: { bucket: string; prefix: string; put: (object: ResultObject) => Promise<void> };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

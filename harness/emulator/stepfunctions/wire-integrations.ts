@@ -337,6 +337,21 @@ export function wireIntegrations(options: WireIntegrationOptions): IntegrationRe
   };
   optimized["s3:getObject"] = s3Read("GetObject");
   optimized["s3:listObjectsV2"] = s3Read("ListObjectsV2");
+  /**
+   * The S3 writes of a Distributed Map `ResultWriter` (`arn:aws:states:::s3:putObject`): `{Bucket, Key, Body}` with
+   * the result file's text; answers `{ETag}`. Failures carry the SDK wording (the engine makes them
+   * States.ResultWriterFailed).
+   */
+  optimized["s3:putObject"] = async (call: IntegrationCall) => {
+    const entry = clientFor("s3", call.region)!;
+    const p = (call.parameters ?? {}) as Record<string, unknown>;
+    try {
+      const res = await callSdk(entry, "PutObject", { ContentType: "application/json", ...p });
+      return { ETag: res.ETag };
+    } catch (e) {
+      throw sdkErrorOf("s3", entry.mod, e);
+    }
+  };
 
   return (call) => {
     const parsed = call.parsed;
