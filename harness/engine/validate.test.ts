@@ -122,6 +122,39 @@ describeCorpus("definitions real AWS accepted (conformance corpus)", () => {
 describe("valid edge cases", () => {
   test.each<[string, unknown]>([
     [
+      "an empty string literal in JSONata Output, Arguments and Assign",
+      machine({
+        A: {
+          Type: "Pass",
+          QueryLanguage: "JSONata",
+          Output: { a: "", b: ["", "{% 1 %}"] },
+          Assign: { v: "" },
+          End: true,
+        },
+      }),
+    ],
+    [
+      "a boolean Condition, a fractional ToleratedFailurePercentage and ReaderConfig MaxItems 0 (AWS accepted them)",
+      machine({
+        C: { Type: "Choice", QueryLanguage: "JSONata", Choices: [{ Condition: true, Next: "M" }], Default: "M" },
+        M: {
+          Type: "Map",
+          ItemReader: {
+            Resource: "arn:aws:states:::s3:getObject",
+            ReaderConfig: { InputType: "JSON", MaxItems: 0 },
+            Parameters: { Bucket: "b", Key: "k.json" },
+          },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+            StartAt: "P",
+            States: { P: { Type: "Pass", End: true } },
+          },
+          ToleratedFailurePercentage: 0.5,
+          End: true,
+        },
+      }),
+    ],
+    [
       "a JSONata state inside a JSONPath (default) machine",
       machine({
         A: { Type: "Pass", QueryLanguage: "JSONata", Output: { x: "{% $states.input %}" }, Next: "B" },

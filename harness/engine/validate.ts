@@ -1254,6 +1254,9 @@ function patchSchemas(schemas: Json[]): Json[] {
       { $ref: "#/definitions/not_jsonata" },
     ],
   };
+  // An empty string is a literal like any other non-`{% %}` string (asl-validator's pattern requires a character).
+  if (!isObject(jsonataDefs.not_jsonata)) throw new Error("jsonata.json has no definitions.not_jsonata");
+  jsonataDefs.not_jsonata = { ...jsonataDefs.not_jsonata, pattern: "^(?!\\{% )(.*)(?! %\\})$" };
   // AWS accepts a JSON boolean as a Choice rule's Condition (recorded: `"Condition": true` takes that branch).
   if (!isObject(jsonataDefs.condition)) throw new Error("jsonata.json has no definitions.condition");
   jsonataDefs.condition = { anyOf: [{ $ref: "#/definitions/jsonata" }, { type: "boolean" }] };
