@@ -1,64 +1,25 @@
-import { VirtualClock } from "../common/clock";
-import { Engine } from "./engine";
 import { StatesError } from "./errors";
-import { InMemoryIntegrations } from "./integrations";
 import { MAX_BATCH_BYTES, batchItems, batchLimit } from "./item-batcher";
-import type { HistoryEvent, StateMachineDefinition } from "./types";
+import {
+  distributedMap,
+  engine,
+  eventTypes as types,
+  memoryS3,
+  recordedFixture,
+  withBucket,
+  type RecordedS3Case,
+} from "./map-test-kit";
+import type { StateMachineDefinition } from "./types";
 import { assertValidDefinition } from "./validate";
 import recordedJson from "./fixtures/item-reader/aws-recorded-item-batcher.json";
 
-/** One AWS-recorded ItemBatcher execution (fixtures/item-reader/aws-recorded-item-batcher.json). */
-interface RecordedCase {
-  name: string;
-  bucketPlaceholder: string;
-  definition: unknown;
-  input: unknown;
-  objects: Record<string, string>;
-  expected: { status: string; output?: unknown; error?: string; cause?: string };
-  eventTypes: string[];
-}
-const recorded = recordedJson as unknown as { cases: RecordedCase[] };
+const recorded = recordedFixture<RecordedS3Case>(recordedJson);
 
-const T0 = Date.UTC(2024, 0, 1);
 const BUCKET = "batch-bucket";
 
-/** An in-memory S3 serving `s3:getObject` from bucket → key → body. */
-function memoryS3(buckets: Record<string, Record<string, string>>) {
-  return new InMemoryIntegrations().on("s3:getObject", (p: any) => {
-    const body = buckets[p.Bucket]?.[p.Key];
-    if (body === undefined) throw new StatesError("S3.NoSuchKeyException", "The specified key does not exist.");
-    return body;
-  }).resolve;
-}
-
-const engine = (resolve?: InMemoryIntegrations["resolve"]) =>
-  new Engine({ clock: new VirtualClock(T0), seed: 1, ...(resolve ? { integrations: resolve } : {}) });
-
-const types = (events: HistoryEvent[]) => events.map((e) => e.type);
-
 /** A Distributed Map over the input array with the given ItemBatcher and child states. */
-function batchMachine(
-  itemBatcher: unknown,
-  extra: Record<string, unknown> = {},
-  child: Record<string, unknown> = { Type: "Pass", End: true },
-): StateMachineDefinition {
-  return {
-    StartAt: "M",
-    States: {
-      M: {
-        Type: "Map",
-        ItemBatcher: itemBatcher,
-        ItemProcessor: {
-          ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
-          StartAt: "P",
-          States: { P: child },
-        },
-        ...extra,
-        End: true,
-      },
-    },
-  } as StateMachineDefinition;
-}
+const batchMachine = (itemBatcher: unknown, extra: Record<string, unknown> = {}, child?: Record<string, unknown>) =>
+  distributedMap({ ItemBatcher: itemBatcher, ...extra }, child);
 
 describe("batchItems", () => {
   it("groups by count; without BatchInput a batch is only {Items}", () => {
@@ -235,11 +196,6 @@ describe("ItemBatcher on the engine", () => {
   );
 });
 
-/** Replaces the snapshot's bucket placeholder by the real bucket everywhere in a JSON value. */
-function withBucket<T>(value: T, placeholder: string, bucket: string): T {
-  return JSON.parse(JSON.stringify(value).split(placeholder).join(bucket));
-}
-
 /**
  * The recordings' "date" placeholder: a BatchTimestamp equal to the Map state's entered time (the definition's
  * `$states.context.State.EnteredTime`) becomes "date"; any other value is left to fail the comparison.
@@ -258,7 +214,7 @@ describe("AWS-recorded ItemBatcher executions (LocalStack snapshots, in-memory S
     const definition = withBucket(c.definition, c.bucketPlaceholder, BUCKET) as StateMachineDefinition;
     const input = withBucket(c.input, c.bucketPlaceholder, BUCKET);
     expect(() => assertValidDefinition(definition)).not.toThrow();
-    const { result, execution } = await engine(memoryS3({ [BUCKET]: c.objects })).run(definition, { input });
+    const { result, execution } = await engine(memoryS3({ [BUCKET]: c.objects }).resolve).run(definition, { input });
     expect(result.status).toBe(c.expected.status);
     const entered = execution.events.find((e) => e.type === "MapStateEntered")!.timestamp.toISOString();
     expect(normaliseBatchTimestamp((result as any).output, entered)).toEqual(c.expected.output);

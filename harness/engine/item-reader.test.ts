@@ -1,92 +1,25 @@
-import { VirtualClock } from "../common/clock";
-import { Engine } from "./engine";
-import { StatesError } from "./errors";
-import { InMemoryIntegrations } from "./integrations";
 import { csvItems, jsonlItems, listedObjectItem, parseDelimited } from "./item-reader";
-import type { HistoryEvent, StateMachineDefinition } from "./types";
+import {
+  distributedMap,
+  engine,
+  eventTypes as types,
+  memoryS3,
+  listingNormaliser,
+  recordedFixture,
+  T0,
+  withBucket,
+  type RecordedS3Case,
+} from "./map-test-kit";
+import type { StateMachineDefinition } from "./types";
 import { assertValidDefinition } from "./validate";
 import recordedJson from "./fixtures/item-reader/aws-recorded.json";
 
-/** One AWS-recorded ItemReader execution (fixtures/item-reader/aws-recorded.json). */
-interface RecordedCase {
-  name: string;
-  bucketPlaceholder: string;
-  definition: unknown;
-  input: unknown;
-  objects: Record<string, string>;
-  expected: { status: string; output?: unknown; error?: string; cause?: string };
-  eventTypes: string[];
-}
-const recorded = recordedJson as unknown as { cases: RecordedCase[] };
+const recorded = recordedFixture<RecordedS3Case>(recordedJson);
 
-const T0 = Date.UTC(2024, 0, 1);
 const BUCKET = "items-bucket";
 
-/** An in-memory S3 (bucket → key → body) served as the `s3:getObject` / `s3:listObjectsV2` integrations. */
-function memoryS3(buckets: Record<string, Record<string, string>>, pageSize = 1000) {
-  const calls: Array<{ action: string; params: any }> = [];
-  const integrations = new InMemoryIntegrations()
-    .on("s3:getObject", (p: any) => {
-      calls.push({ action: "getObject", params: p });
-      const body = buckets[p.Bucket]?.[p.Key];
-      if (body === undefined) {
-        throw new StatesError(
-          "S3.NoSuchKeyException",
-          "The specified key does not exist. (Service: S3, Status Code: 404)",
-        );
-      }
-      return body;
-    })
-    .on("s3:listObjectsV2", (p: any) => {
-      calls.push({ action: "listObjectsV2", params: p });
-      const keys = Object.keys(buckets[p.Bucket] ?? {})
-        .filter((k) => k.startsWith(p.Prefix ?? ""))
-        .sort();
-      const from = p.ContinuationToken ? Number(p.ContinuationToken) : 0;
-      const page = keys.slice(from, from + pageSize);
-      const more = from + pageSize < keys.length;
-      return {
-        Contents: page.map((Key) => ({
-          Key,
-          ETag: `"etag-${Key}"`,
-          LastModified: "2024-01-01T00:00:05.000Z",
-          Size: buckets[p.Bucket]![Key]!.length,
-          StorageClass: "STANDARD",
-        })),
-        IsTruncated: more,
-        ...(more ? { NextContinuationToken: String(from + pageSize) } : {}),
-      };
-    });
-  return { resolve: integrations.resolve, calls };
-}
-
-function engine(resolve?: InMemoryIntegrations["resolve"]) {
-  return new Engine({ clock: new VirtualClock(T0), seed: 1, ...(resolve ? { integrations: resolve } : {}) });
-}
-
-const types = (events: HistoryEvent[]) => events.map((e) => e.type);
-
-function readerMachine(
-  itemReader: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-): StateMachineDefinition {
-  return {
-    StartAt: "M",
-    States: {
-      M: {
-        Type: "Map",
-        ItemReader: itemReader,
-        ItemProcessor: {
-          ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
-          StartAt: "P",
-          States: { P: { Type: "Pass", End: true } },
-        },
-        ...extra,
-        End: true,
-      },
-    },
-  } as StateMachineDefinition;
-}
+const readerMachine = (itemReader: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  distributedMap({ ItemReader: itemReader, ...extra });
 
 const getObject = (InputType: string, config: Record<string, unknown> = {}) => ({
   Resource: "arn:aws:states:::s3:getObject",
@@ -198,7 +131,7 @@ describe("ItemReader on the engine (in-memory S3)", () => {
   });
 
   it("lists objects under a Prefix across pages and stops at MaxItems", async () => {
-    const s3 = memoryS3(files, 2);
+    const s3 = memoryS3(files, { pageSize: 2 });
     const list = (config?: Record<string, unknown>) =>
       readerMachine({
         Resource: "arn:aws:states:::s3:listObjectsV2",
@@ -217,7 +150,9 @@ describe("ItemReader on the engine (in-memory S3)", () => {
       })),
     });
     expect(s3.calls.map((c) => c.params.ContinuationToken)).toEqual([undefined, "2"]);
-    const limited = await engine(memoryS3(files, 2).resolve).run(list({ MaxItems: 1 }), { input: { prefix: "logs/" } });
+    const limited = await engine(memoryS3(files, { pageSize: 2 }).resolve).run(list({ MaxItems: 1 }), {
+      input: { prefix: "logs/" },
+    });
     expect((limited.result as any).output.map((o: any) => o.Key)).toEqual(["logs/a.txt"]);
   });
 
@@ -269,24 +204,8 @@ describe("ItemReader on the engine (in-memory S3)", () => {
   });
 });
 
-/** Replaces the snapshot's bucket placeholder by the real bucket everywhere in a JSON value. */
-function withBucket<T>(value: T, placeholder: string, bucket: string): T {
-  return JSON.parse(JSON.stringify(value).split(placeholder).join(bucket));
-}
-
-/** The listObjectsV2 wildcards of the recordings: a quoted hex-ish Etag and an epoch-seconds LastModified. */
-function normaliseListing(output: unknown): unknown {
-  if (!Array.isArray(output)) return output;
-  return output.map((o: any) =>
-    o && typeof o === "object" && "Etag" in o && "LastModified" in o
-      ? {
-          ...o,
-          Etag: /^".+"$/.test(o.Etag) ? `<Etag-${o.Key}>` : o.Etag,
-          LastModified: Number.isInteger(o.LastModified) ? "<date>" : o.LastModified,
-        }
-      : o,
-  );
-}
+/** The listObjectsV2 wildcards of the recordings; the in-memory S3's Etags are made-up quoted strings. */
+const normaliseListing = listingNormaliser(/^".+"$/);
 
 describe("AWS-recorded ItemReader executions (LocalStack snapshots, in-memory S3)", () => {
   it.each(recorded.cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
@@ -295,11 +214,7 @@ describe("AWS-recorded ItemReader executions (LocalStack snapshots, in-memory S3
     const expected = withBucket(c.expected, c.bucketPlaceholder, BUCKET) as any;
     // Every recorded definition passes our definition check (MaxItems 0 included: AWS accepts it).
     expect(() => assertValidDefinition(definition)).not.toThrow();
-    const { result, execution } = await new Engine({
-      clock: new VirtualClock(T0),
-      seed: 1,
-      integrations: memoryS3({ [BUCKET]: c.objects }).resolve,
-    }).run(definition, { input });
+    const { result, execution } = await engine(memoryS3({ [BUCKET]: c.objects }).resolve).run(definition, { input });
     if (expected.status === "SUCCEEDED") {
       expect(result.status).toBe("SUCCEEDED");
       expect(normaliseListing((result as any).output)).toEqual(expected.output);

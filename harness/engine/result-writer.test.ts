@@ -1,68 +1,28 @@
-import { VirtualClock } from "../common/clock";
-import { Engine } from "./engine";
 import { StatesError } from "./errors";
-import { InMemoryIntegrations } from "./integrations";
+import {
+  distributedMap,
+  engine,
+  eventTypes as types,
+  memoryS3,
+  recordedFixture,
+  T0,
+  type RecordedWriterCase,
+} from "./map-test-kit";
 import { childRecord, resultObjects, transformResults, writerConfig, type ChildResult } from "./result-writer";
 import type { HistoryEvent, StateMachineDefinition } from "./types";
 import { assertValidDefinition } from "./validate";
 import recordedJson from "./fixtures/item-reader/aws-recorded-result-writer.json";
 
-/** One AWS-recorded ResultWriter execution (fixtures/item-reader/aws-recorded-result-writer.json). */
-interface RecordedCase {
-  name: string;
-  bucket: string;
-  definition: unknown;
-  input: unknown;
-  expected: { status: string; output: unknown };
-  eventTypes: string[];
-}
-const recorded = recordedJson as unknown as { cases: RecordedCase[] };
+const recorded = recordedFixture<RecordedWriterCase>(recordedJson);
 
-const T0 = Date.UTC(2024, 0, 1);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** An in-memory S3 answering `s3:putObject`, keeping what was put (bucket → key → body) in order. */
-function memoryS3(failWith?: StatesError) {
-  const objects = new Map<string, string>();
-  const resolve = new InMemoryIntegrations().on("s3:putObject", (p: any) => {
-    if (failWith) throw failWith;
-    objects.set(`${p.Bucket}/${p.Key}`, p.Body);
-    return { ETag: '"etag"' };
-  }).resolve;
-  return { resolve, objects };
-}
-
-const engine = (resolve?: InMemoryIntegrations["resolve"]) =>
-  new Engine({ clock: new VirtualClock(T0), seed: 1, ...(resolve ? { integrations: resolve } : {}) });
-
-const types = (events: HistoryEvent[]) => events.map((e) => e.type);
 
 const mapRunArnOf = (events: HistoryEvent[]) =>
   (events.find((e) => e.type === "MapRunStarted")!.mapRunStartedEventDetails as { mapRunArn: string }).mapRunArn;
 
 /** A Distributed Map over the input array, children `child`, with the given ResultWriter. */
-function writerMachine(
-  resultWriter: unknown,
-  child: Record<string, unknown> = { Type: "Pass", End: true },
-  extra: Record<string, unknown> = {},
-): StateMachineDefinition {
-  return {
-    StartAt: "M",
-    States: {
-      M: {
-        Type: "Map",
-        ItemProcessor: {
-          ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
-          StartAt: "P",
-          States: { P: child },
-        },
-        ResultWriter: resultWriter,
-        ...extra,
-        End: true,
-      },
-    },
-  } as StateMachineDefinition;
-}
+const writerMachine = (resultWriter: unknown, child?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  distributedMap({ ResultWriter: resultWriter, ...extra }, child);
 
 const toS3 = { Resource: "arn:aws:states:::s3:putObject", Parameters: { Bucket: "out", Prefix: "jobs" } };
 
@@ -217,7 +177,10 @@ describe("ResultWriter export (AWS docs 'ResultWriter (Map)')", () => {
   });
 
   it("a failed write fails the Map Run with States.ResultWriterFailed (catchable)", async () => {
-    const s3 = memoryS3(new StatesError("S3.NoSuchBucketException", "The specified bucket does not exist"));
+    const s3 = memoryS3(
+      {},
+      { putFails: new StatesError("S3.NoSuchBucketException", "The specified bucket does not exist") },
+    );
     const def = writerMachine(
       toS3,
       { Type: "Pass", End: true },

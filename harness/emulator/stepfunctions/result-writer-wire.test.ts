@@ -1,27 +1,9 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from "@aws-sdk/client-sfn";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import recordedJson from "../../engine/fixtures/item-reader/aws-recorded-result-writer.json";
-import type { StartedEdge } from "../edge";
-import { startEmulators } from "../emulators";
-import { clientConfig } from "../test-clients";
-import type { SfnEmulator } from "./sfn-emulator";
+import { distributedMap, recordedFixture, type RecordedWriterCase } from "../../engine/map-test-kit";
+import { mapWireTestKit } from "./map-wire-test-kit";
 
-/** One AWS-recorded ResultWriter execution (fixtures/item-reader/aws-recorded-result-writer.json). */
-interface RecordedCase {
-  name: string;
-  bucket: string;
-  definition: unknown;
-  input: unknown;
-  expected: { status: string; output: unknown };
-  eventTypes: string[];
-}
-const recorded = recordedJson as unknown as { cases: RecordedCase[] };
+const recorded = recordedFixture<RecordedWriterCase>(recordedJson);
 
 /**
  * Distributed Map ResultWriter end to end: the machine runs on the SFN emulator and its result files are put into
@@ -29,45 +11,13 @@ const recorded = recordedJson as unknown as { cases: RecordedCase[] };
  * (LocalStack snapshot, Apache-2.0, commit 8b9a79f); the files with the layout AWS documents ("ResultWriter (Map)").
  */
 
-const ROLE = "arn:aws:iam::000000000000:role/StepFunctionsRole";
-
-let edge: StartedEdge;
-let sfn: SFNClient;
-let s3: S3Client;
-let seq = 0;
-
-beforeAll(async () => {
-  edge = await startEmulators();
-  sfn = new SFNClient({ ...clientConfig(edge), disableHostPrefix: true });
-  s3 = new S3Client(clientConfig(edge));
-});
-
-afterAll(async () => {
-  sfn.destroy();
-  s3.destroy();
-  await edge.close();
-});
-
-async function run(name: string, definition: unknown, input: unknown) {
-  const { stateMachineArn } = await sfn.send(
-    new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: ROLE }),
-  );
-  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
-  await edge.service<SfnEmulator>("states").execution(executionArn!)!.done;
-  const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-  const mapRunArn = events.find((e) => e.type === "MapRunStarted")?.mapRunStartedEventDetails?.mapRunArn ?? "";
-  return { described, events, mapRunArn, runId: mapRunArn.slice(mapRunArn.lastIndexOf(":") + 1) };
-}
-
-const text = async (Bucket: string, Key: string) =>
-  (await s3.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToString();
+const kit = mapWireTestKit("result-writer");
+const { text } = kit;
 
 describe("AWS-recorded ResultWriter execution on the emulators", () => {
   it.each(recorded.cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    await s3.send(new CreateBucketCommand({ Bucket: c.bucket }));
-    const smName = `result-writer-${++seq}`;
-    const { described, events, mapRunArn, runId } = await run(smName, c.definition, c.input);
+    await kit.createBucket(c.bucket);
+    const { name: smName, described, events, mapRunArn, runId } = await kit.runOnEmulators(c.definition, c.input);
     const [, partition, , region, account] = mapRunArn.split(":");
     const expected = JSON.parse(
       JSON.stringify(c.expected.output)
@@ -95,33 +45,20 @@ describe("AWS-recorded ResultWriter execution on the emulators", () => {
 
 describe("ResultWriter over the wire", () => {
   it("writes the status file and manifest into the S3 emulator under the Prefix", async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: "rw-out" }));
-    const { described, runId } = await run(
-      `result-writer-${++seq}`,
-      {
-        StartAt: "M",
-        States: {
-          M: {
-            Type: "Map",
-            ItemProcessor: {
-              ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
-              StartAt: "P",
-              States: { P: { Type: "Pass", End: true } },
-            },
-            ResultWriter: {
-              Resource: "arn:aws:states:::s3:putObject",
-              Parameters: { Bucket: "rw-out", "Prefix.$": "$.prefix" },
-              WriterConfig: { Transformation: "FLATTEN", OutputType: "JSON" },
-            },
-            ItemsPath: "$.xs",
-            End: true,
-          },
+    await kit.createBucket("rw-out");
+    const { described, runId } = await kit.runOnEmulators(
+      distributedMap({
+        ResultWriter: {
+          Resource: "arn:aws:states:::s3:putObject",
+          Parameters: { Bucket: "rw-out", "Prefix.$": "$.prefix" },
+          WriterConfig: { Transformation: "FLATTEN", OutputType: "JSON" },
         },
-      },
+        ItemsPath: "$.xs",
+      }),
       { prefix: "runs/", xs: [[1, 2], [3]] },
     );
     expect(described.status).toBe("SUCCEEDED");
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "rw-out", Prefix: "runs/" }));
+    const listed = await kit.s3.send(new ListObjectsV2Command({ Bucket: "rw-out", Prefix: "runs/" }));
     expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([
       `runs/${runId}/SUCCEEDED_0.json`,
       `runs/${runId}/manifest.json`,
@@ -130,23 +67,10 @@ describe("ResultWriter over the wire", () => {
   });
 
   it("a missing bucket fails the execution with States.ResultWriterFailed and S3's message", async () => {
-    const { described, events } = await run(
-      `result-writer-${++seq}`,
-      {
-        StartAt: "M",
-        States: {
-          M: {
-            Type: "Map",
-            ItemProcessor: {
-              ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
-              StartAt: "P",
-              States: { P: { Type: "Pass", End: true } },
-            },
-            ResultWriter: { Resource: "arn:aws:states:::s3:putObject", Parameters: { Bucket: "rw-nope", Prefix: "x" } },
-            End: true,
-          },
-        },
-      },
+    const { described, events } = await kit.runOnEmulators(
+      distributedMap({
+        ResultWriter: { Resource: "arn:aws:states:::s3:putObject", Parameters: { Bucket: "rw-nope", Prefix: "x" } },
+      }),
       [1],
     );
     expect(described.status).toBe("FAILED");
