@@ -252,3 +252,25 @@ describe("result-writer helpers", () => {
     expect(manifestKey).toBe("p/abc/manifest.json");
   });
 });
+
+// AWS docs, ResultWriter (Map), "Required field combinations": WriterConfig alone previews the transformed output
+// without saving it to Amazon S3; FLATTEN flattens children's array outputs, COMPACT returns their outputs.
+describe("ResultWriter with only WriterConfig", () => {
+  it("transforms the children's outputs into the Map's result and writes nothing", async () => {
+    const s3 = memoryS3();
+    const child = { Type: "Pass", Parameters: { "pair.$": "States.Array($, $)" }, OutputPath: "$.pair", End: true };
+    const flatten = writerMachine({ WriterConfig: { Transformation: "FLATTEN", OutputType: "JSON" } }, child);
+    expect(() => assertValidDefinition(flatten)).not.toThrow();
+    const flat = await engine(s3.resolve).run(flatten, { input: [1, 2] });
+    expect(flat.result).toEqual({ status: "SUCCEEDED", output: [1, 1, 2, 2] });
+    const compact = writerMachine({ WriterConfig: { Transformation: "COMPACT", OutputType: "JSON" } }, child);
+    expect((await engine(s3.resolve).run(compact, { input: [1, 2] })).result).toEqual({
+      status: "SUCCEEDED",
+      output: [
+        [1, 1],
+        [2, 2],
+      ],
+    });
+    expect(s3.objects.size).toBe(0);
+  });
+});

@@ -122,6 +122,21 @@ describeCorpus("definitions real AWS accepted (conformance corpus)", () => {
 describe("valid edge cases", () => {
   test.each<[string, unknown]>([
     [
+      "a ResultWriter with only WriterConfig (AWS: preview the transformed results without writing to S3)",
+      machine({
+        M: {
+          Type: "Map",
+          ItemProcessor: {
+            ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+            StartAt: "P",
+            States: { P: { Type: "Pass", End: true } },
+          },
+          ResultWriter: { WriterConfig: { Transformation: "COMPACT", OutputType: "JSON" } },
+          End: true,
+        },
+      }),
+    ],
+    [
       "an empty string literal in JSONata Output, Arguments and Assign",
       machine({
         A: {
@@ -218,6 +233,29 @@ describe("valid edge cases", () => {
 
 describe("invalid definitions: one row per rule, each problem at its path", () => {
   test.each<[string, unknown, Expected[]]>([
+    [
+      "an empty ResultWriter (it needs Resource and Parameters, or WriterConfig)",
+      machine({
+        M: {
+          Type: "Map",
+          ItemProcessor: {
+            ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+            StartAt: "P",
+            States: { P: { Type: "Pass", End: true } },
+          },
+          ResultWriter: {},
+          End: true,
+        },
+      }),
+      [
+        {
+          path: "$.States.M.ResultWriter",
+          state: "M",
+          message: /does not match any allowed form/,
+          source: "asl-validator",
+        },
+      ],
+    ],
     // Retry / Catch (asl-validator misses BackoffRate < 1 and States.ALL placement)
     [
       "BackoffRate below 1",

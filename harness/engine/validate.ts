@@ -1267,6 +1267,23 @@ function patchSchemas(schemas: Json[]): Json[] {
   // AWS accepts ReaderConfig.MaxItems 0, meaning no limit (recorded: test_base_scenarios csv_max_items[0]).
   if (!isObject(mapDefs.MaxItems)) throw new Error("map.json has no MaxItems");
   mapDefs.MaxItems = { ...mapDefs.MaxItems, minimum: 0 };
+  // AWS documents a ResultWriter with only WriterConfig (transform the results without writing them to S3); the
+  // schema requires Resource. Either will do.
+  const mapSchema = schemas.find((sc) => sc.$id === `${SCHEMA_BASE}map.json#`);
+  let writers = 0;
+  const relaxWriters = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(relaxWriters);
+    if (!isObject(node)) return;
+    const writer = isObject(node.properties) ? node.properties.ResultWriter : undefined;
+    if (isObject(writer) && Array.isArray(writer.required) && writer.required.includes("Resource")) {
+      delete writer.required;
+      writer.anyOf = [{ required: ["Resource"] }, { required: ["WriterConfig"] }];
+      writers++;
+    }
+    Object.values(node).forEach(relaxWriters);
+  };
+  relaxWriters(mapSchema);
+  if (writers === 0) throw new Error("map.json ResultWriter definitions changed");
   const pathDefs = byId("paths");
   const template = pathDefs._payload_template_object;
   const payload = pathDefs.asl_payload_template;
