@@ -1230,28 +1230,9 @@ class StateExecution {
     const batch = await this.itemBatcher(input);
     const writer = await this.resultWriter(input);
     const config: ReaderConfig | undefined = rawConfig as ReaderConfig | undefined;
-    const callFor = (act: ItemReaderAction, params: Record<string, unknown>): IntegrationCall => ({
-      resource: String(reader.Resource).replace(/:(getObject|listObjectsV2)$/, `:${act}`),
-      parsed: parseResource(String(reader.Resource).replace(/:(getObject|listObjectsV2)$/, `:${act}`))!,
-      parameters: params,
-      stateName: this.name,
-      executionArn: String(this.rt.context.Execution.Id),
-      region: this.rt.region,
-      accountId: this.rt.accountId,
-    });
-    const first = callFor(action, (parameters ?? {}) as Record<string, unknown>);
-    if (!this.rt.integrations(first)) {
-      throw new StatesError(
-        "States.Runtime",
-        `No S3 integration to read the ItemReader of state '${this.name}' (s3:${action}): run the execution on a target whose emulators serve S3, or give the engine an in-memory 's3:${action}' integration`,
-      );
-    }
-    const call = async (act: ItemReaderAction, params: Record<string, unknown>) => {
-      const c = callFor(act, params);
-      const integration = this.rt.integrations(c);
-      if (!integration) throw new StatesError("States.Runtime", `No S3 integration for s3:${act}`);
-      return this.race(this.rt.clock.hold(integration.invoke(c)));
-    };
+    const s3 = this.s3Caller(String(reader.Resource), "read the ItemReader");
+    // Each reader calls only the action of its Resource.
+    const call = (_act: ItemReaderAction, params: Record<string, unknown>) => s3(params);
     const ql = processor.QueryLanguage ?? this.ql;
     return this.distributedMap(
       processor,
@@ -1301,7 +1282,25 @@ class StateExecution {
     const bucket = p.Bucket;
     const prefix = p.Prefix === undefined ? "" : String(p.Prefix);
     const resource = String(w.Resource);
-    const callFor = (params: Record<string, unknown>): IntegrationCall => ({
+    const s3 = this.s3Caller(resource, "write the ResultWriter");
+    const put = async (object: ResultObject) => {
+      try {
+        await s3({ Bucket: bucket, Key: object.Key, Body: object.Body });
+      } catch (e) {
+        if (e === TERMINATED) throw e;
+        throw resultWriterFailed(e instanceof StatesError ? (e.cause ?? e.error) : String(e));
+      }
+    };
+    return { config, export: { bucket, prefix, put } };
+  }
+
+  /**
+   * Calls `resource` (an ItemReader / ResultWriter S3 action) through the integrations — the S3 emulator on the
+   * embedded target, an in-memory handler in engine tests. Fails at once, naming the state, when nothing serves it.
+   */
+  private s3Caller(resource: string, what: string): (params: Record<string, unknown>) => Promise<unknown> {
+    const action = resource.slice(resource.lastIndexOf(":") + 1);
+    const callOf = (params: Record<string, unknown>): IntegrationCall => ({
       resource,
       parsed: parseResource(resource)!,
       parameters: params,
@@ -1310,22 +1309,14 @@ class StateExecution {
       region: this.rt.region,
       accountId: this.rt.accountId,
     });
-    if (!this.rt.integrations(callFor({ Bucket: bucket }))) {
+    const integration = this.rt.integrations(callOf({}));
+    if (!integration) {
       throw new StatesError(
         "States.Runtime",
-        `No S3 integration to write the ResultWriter of state '${this.name}' (s3:putObject): run the execution on a target whose emulators serve S3, or give the engine an in-memory 's3:putObject' integration`,
+        `No S3 integration to ${what} of state '${this.name}' (s3:${action}): run the execution on a target whose emulators serve S3, or give the engine an in-memory 's3:${action}' integration`,
       );
     }
-    const put = async (object: ResultObject) => {
-      const c = callFor({ Bucket: bucket, Key: object.Key, Body: object.Body });
-      try {
-        await this.race(this.rt.clock.hold(this.rt.integrations(c)!.invoke(c)));
-      } catch (e) {
-        if (e === TERMINATED) throw e;
-        throw resultWriterFailed(e instanceof StatesError ? (e.cause ?? e.error) : String(e));
-      }
-    };
-    return { config, export: { bucket, prefix, put } };
+    return (params) => this.race(this.rt.clock.hold(integration.invoke(callOf(params))));
   }
 
   /**
@@ -1338,20 +1329,7 @@ class StateExecution {
     input: unknown,
   ): Promise<number | undefined> {
     if (!config) return undefined;
-    let v: unknown = config.MaxItems;
-    if (this.jsonata && isJsonataExpression(v)) v = await this.evalJsonata(v, "MaxItems");
-    else if (!this.jsonata && config.MaxItemsPath !== undefined) {
-      const path = String(config.MaxItemsPath);
-      const r = resolvePath(path, this.pathScope(input));
-      let value = r.found ? r.value : undefined;
-      if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) value = Number(value);
-      if (typeof value !== "number" || !Number.isInteger(value)) {
-        throw runtimeError(
-          `The MaxItemsPath field refers to value "${r.found ? formatPlain(r.value) : "null"}" which is not a valid integer: ${path}`,
-        );
-      }
-      v = value;
-    }
+    const v = await this.numericOrPath(config, "MaxItems", "MaxItemsPath", "integer", input);
     if (v === undefined) return undefined;
     if (typeof v !== "number" || !Number.isInteger(v)) {
       throw runtimeError(`The MaxItems field must be an integer but was: ${toJson(v)}`);
@@ -1368,23 +1346,8 @@ class StateExecution {
   private async itemBatcher(input: unknown): Promise<((prepared: unknown[]) => MapItems) | undefined> {
     const batcher = this.state.ItemBatcher;
     if (!isObject(batcher)) return undefined;
-    const limit = async (field: string, pathField: string): Promise<number | undefined> => {
-      let v: unknown = batcher[field];
-      if (this.jsonata && isJsonataExpression(v)) v = await this.evalJsonata(v, `ItemBatcher.${field}`);
-      else if (!this.jsonata && batcher[pathField] !== undefined) {
-        const path = String(batcher[pathField]);
-        const r = resolvePath(path, this.pathScope(input));
-        let value = r.found ? r.value : undefined;
-        if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) value = Number(value);
-        if (typeof value !== "number" || !Number.isInteger(value)) {
-          throw runtimeError(
-            `The ${pathField} field refers to value "${r.found ? formatPlain(r.value) : "null"}" which is not a valid integer: ${path}`,
-          );
-        }
-        v = value;
-      }
-      return batchLimit(field, v);
-    };
+    const limit = async (field: string, pathField: string): Promise<number | undefined> =>
+      batchLimit(field, await this.numericOrPath(batcher, field, pathField, "integer", input, `ItemBatcher.${field}`));
     const limits: BatchLimits = {};
     const maxItems = await limit("MaxItemsPerBatch", "MaxItemsPerBatchPath");
     const maxBytes = await limit("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath");
@@ -1614,27 +1577,38 @@ class StateExecution {
   }
 
   private async mapNumber(field: string, pathField: string, kind: "integer" | "float"): Promise<number | undefined> {
-    const s = this.state;
-    let v: unknown = s[field];
-    if (this.jsonata && isJsonataExpression(v)) {
-      v = await this.evalJsonata(v, field);
-    } else if (!this.jsonata && s[pathField] !== undefined) {
-      const path = String(s[pathField]);
-      const r = resolvePath(path, this.pathScope(this.rawInput));
-      let value = r.found ? r.value : undefined;
-      // AWS parses numeric strings too ("1" is a valid integer here).
-      if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) value = Number(value);
-      const ok = typeof value === "number" && (kind === "float" || Number.isInteger(value));
-      if (!ok) {
-        throw runtimeError(
-          `The ${pathField} field refers to value "${typeof r.found === "boolean" && r.found ? formatPlain(r.value) : "null"}" which is not a valid ${kind}: ${path}`,
-        );
-      }
-      v = value;
-    }
+    const v = await this.numericOrPath(this.state, field, pathField, kind, this.rawInput);
     if (v === undefined) return undefined;
     if (typeof v !== "number") throw runtimeError(`The ${field} field must be a number but was: ${toJson(v)}`);
     return v;
+  }
+
+  /**
+   * A numeric field of `container` (the state, its ReaderConfig or ItemBatcher): the literal, a JSONata expression's
+   * value, or in JSONPath the value at its `…Path` field, where AWS also takes numeric strings ("1") and refuses other
+   * values with a States.Runtime. The literal and JSONata values are returned unchecked, for the caller's own check.
+   */
+  private async numericOrPath(
+    container: Record<string, unknown>,
+    field: string,
+    pathField: string,
+    kind: "integer" | "float",
+    input: unknown,
+    evalField: string = field,
+  ): Promise<unknown> {
+    const v = container[field];
+    if (this.jsonata && isJsonataExpression(v)) return this.evalJsonata(v, evalField);
+    if (this.jsonata || container[pathField] === undefined) return v;
+    const path = String(container[pathField]);
+    const r = resolvePath(path, this.pathScope(input));
+    let value = r.found ? r.value : undefined;
+    if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) value = Number(value);
+    if (typeof value !== "number" || (kind === "integer" && !Number.isInteger(value))) {
+      throw runtimeError(
+        `The ${pathField} field refers to value "${r.found ? formatPlain(r.value) : "null"}" which is not a valid ${kind}: ${path}`,
+      );
+    }
+    return value;
   }
 }
 
